@@ -1,0 +1,33 @@
+"""PyTorch modules for the book's building blocks, one module per chapter.
+
+- ``aspp.py`` (chapter "Dilation and ASPP"): ``ASPP``
+- ``gated.py`` (chapter "Transposed and gated convolution"): ``GatedConv2d``
+- ``blocks.py`` (chapter "Convolutional blocks"): ``ConvBlock``, ``VGGBlock``, ``EncoderBlock``, ``DecoderBlock``, ``UNet``
+- ``spherical.py`` (chapter "Spherical images", part 1): ``CircularPad2d``, ``CircularConv2d``, ``CoordConv2d``, ``SphConv2d``
+- ``polyhedral.py`` (chapter "Spherical images", part 2): ``PHDConv``, ``PHDPool``
+- ``mesh.py`` (chapter "Spherical images", part 2): ``MeshConv``
+"""
+
+from cnnbook.nn.aspp import ASPP
+from cnnbook.nn.blocks import ConvBlock, DecoderBlock, EncoderBlock, UNet, VGGBlock
+from cnnbook.nn.gated import GatedConv2d
+from cnnbook.nn.mesh import MeshConv
+from cnnbook.nn.polyhedral import PHDConv, PHDPool
+from cnnbook.nn.spherical import CircularConv2d, CircularPad2d, CoordConv2d, SphConv2d
+
+__all__ = [
+    "ASPP",
+    "GatedConv2d",
+    "ConvBlock",
+    "VGGBlock",
+    "EncoderBlock",
+    "DecoderBlock",
+    "UNet",
+    "CircularPad2d",
+    "CircularConv2d",
+    "CoordConv2d",
+    "SphConv2d",
+    "PHDConv",
+    "PHDPool",
+    "MeshConv",
+]

@@ -1,0 +1,117 @@
+"""Seeding, a deterministic progress bar and a small training loop shared by every chapter.
+
+The progress bar only ever *appends* characters (no carriage returns and no timings), so a
+notebook's stored output is the same on every run and renders cleanly in the built book.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TypeVar
+
+import numpy as np
+import torch
+
+__all__ = ["seed_everything", "progress", "fit", "accuracy", "iou"]
+
+T = TypeVar("T")
+
+
+def seed_everything(seed: int = 0) -> torch.Generator:
+    """Seed Python's, NumPy's and PyTorch's random generators; return a seeded ``torch.Generator``."""
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        raise TypeError(f"seed must be an int, got {type(seed).__name__}")
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    return torch.Generator().manual_seed(seed)
+
+
+def progress(iterable: Iterable[T], total: int | None = None, desc: str = "", width: int = 30) -> Iterator[T]:
+    """Yield from ``iterable`` while drawing a text progress bar that only grows.
+
+    The bar is written to standard output as ``desc [#####.....]`` and ends with ``n/total``.
+    It never prints timings, so its output is reproducible.
+    """
+    if total is None:
+        if not hasattr(iterable, "__len__"):
+            raise TypeError("progress needs total= when the iterable has no len()")
+        total = len(iterable)  # type: ignore[arg-type]
+    if total < 0:
+        raise ValueError(f"total must be >= 0, got {total}")
+    out = sys.stdout
+    out.write(f"{desc} [" if desc else "[")
+    out.flush()
+    drawn = 0
+    count = 0
+    for item in iterable:
+        yield item
+        count += 1
+        target = width if total == 0 else min(width, (count * width) // total)
+        if target > drawn:
+            out.write("#" * (target - drawn))
+            out.flush()
+            drawn = target
+    out.write("#" * (width - drawn) if count >= total else "." * (width - drawn))
+    out.write(f"] {count}/{total}\n")
+    out.flush()
+
+
+def fit(
+    model: torch.nn.Module,
+    tensors: Sequence[torch.Tensor],
+    loss_fn: Callable[..., torch.Tensor],
+    *,
+    steps: int,
+    batch_size: int = 32,
+    lr: float = 1e-3,
+    weight_decay: float = 0.0,
+    seed: int = 0,
+    desc: str = "training",
+) -> list[float]:
+    """Train ``model`` with Adam for ``steps`` mini-batch steps; return the loss after each step.
+
+    ``tensors`` are equally long tensors (inputs, targets, masks, ...). Each step draws a
+    random mini-batch of rows (from a generator seeded with ``seed``) and minimises
+    ``loss_fn(model, *batch)``. A progress bar shows the steps.
+    """
+    if steps < 1:
+        raise ValueError(f"steps must be >= 1, got {steps}")
+    if not tensors:
+        raise ValueError("tensors must hold at least one tensor")
+    n = len(tensors[0])
+    if any(len(t) != n for t in tensors):
+        raise ValueError(f"tensors must all have the same length, got {[len(t) for t in tensors]}")
+    generator = torch.Generator().manual_seed(seed)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
+    model.train()
+    history: list[float] = []
+    for _ in progress(range(steps), desc=desc):
+        rows = torch.randint(0, n, (min(batch_size, n),), generator=generator)
+        loss = loss_fn(model, *(t[rows] for t in tensors))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        history.append(float(loss.detach()))
+    model.eval()
+    return history
+
+
+def accuracy(logits: torch.Tensor, labels: torch.Tensor) -> float:
+    """Fraction of rows whose arg-max over dimension 1 equals the label."""
+    if logits.shape[0] != labels.shape[0]:
+        raise ValueError(f"logits and labels must have the same length, got {logits.shape[0]} and {labels.shape[0]}")
+    return float((logits.argmax(dim=1) == labels).float().mean())
+
+
+def iou(pred: torch.Tensor, target: torch.Tensor) -> float:
+    """Intersection over union of two boolean masks (1.0 when both are empty)."""
+    if pred.shape != target.shape:
+        raise ValueError(f"pred and target must have the same shape, got {tuple(pred.shape)} and {tuple(target.shape)}")
+    pred, target = pred.bool(), target.bool()
+    union = (pred | target).sum()
+    if union == 0:
+        return 1.0
+    return float((pred & target).sum() / union)
