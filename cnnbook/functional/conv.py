@@ -1,19 +1,361 @@
-"""2-D convolution (cross-correlation) from scratch. STUB: being written for issue 3."""
+"""2-D convolution (cross-correlation) from scratch, in NumPy, with PyTorch's semantics.
+
+Shapes (NCHW, as in ``torch.nn.functional.conv2d``):
+
+- ``input``  x: (N, C_in, H, W)
+- ``weight`` w: (C_out, C_in / groups, kH, kW)
+- ``bias``   b: (C_out,) or ``None``
+- output     y: (N, C_out, H_out, W_out)
+
+Formula (x̃ is the zero-padded input, g = groups, C_g = C_in / g, group of channel o is
+⌊o / (C_out / g)⌋):
+
+    y[n, o, i, j] = b[o] + Σ_{c < C_g} Σ_{u < kH} Σ_{v < kW}
+                    w[o, c, u, v] · x̃[n, group(o)·C_g + c, s_h·i + d_h·u, s_w·j + d_w·v]
+
+Output size per axis: o = ⌊(i + p_before + p_after − d(k − 1) − 1) / s⌋ + 1.
+
+Two implementations share one signature and one argument check:
+
+- :func:`conv2d_naive` loops over every output element and reads like the formula;
+- :func:`conv2d` builds a read-only strided *view* of all kernel windows (no data copied),
+  turns it into the im2col matrix with one copy, and does one matrix product per group.
+"""
 
 from __future__ import annotations
 
+import numbers
+from dataclasses import dataclass
+from typing import Any
 
-def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    raise NotImplementedError("conv2d is being written")
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from cnnbook.functional._args import as_array, check_ndim, check_nonnegative, check_positive, pair
+
+__all__ = ["conv2d", "conv2d_naive", "conv_output_size", "same_padding", "conv_flops", "im2col_bytes"]
+
+PADDING_STRINGS = ("valid", "same")
 
 
-def conv2d_naive(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    raise NotImplementedError("conv2d_naive is being written")
+# ---------------------------------------------------------------------------------------------
+# Output-size arithmetic
+# ---------------------------------------------------------------------------------------------
+
+def _int_arg(value: Any, name: str) -> int:
+    """Return ``value`` as a Python int; ``TypeError`` naming ``name`` for bools and non-integers."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
+    return int(value)
 
 
-def conv_output_size(size, kernel_size, stride=1, padding=0, dilation=1):
-    raise NotImplementedError("conv_output_size is being written")
+def same_padding(size: int, kernel_size: int, stride: int = 1, dilation: int = 1) -> tuple[int, int]:
+    """TensorFlow's ``SAME`` padding along one axis: return ``(before, after)``.
+
+    The output size is ⌈size / stride⌉ whatever the kernel. The total padding is
+
+        total = max((⌈size / s⌉ − 1)·s + k_eff − size, 0),   k_eff = d(k − 1) + 1,
+
+    split as ``before = ⌊total / 2⌋`` and ``after = total − before``, so an odd extra pixel
+    goes to the bottom/right. At stride 1 this is PyTorch's ``padding='same'`` (total d(k − 1)).
+
+    >>> same_padding(5, 3, stride=2)
+    (1, 1)
+    >>> same_padding(224, 3, stride=2)
+    (0, 1)
+    """
+    size = _int_arg(size, "size")
+    kernel_size = _int_arg(kernel_size, "kernel_size")
+    stride = _int_arg(stride, "stride")
+    dilation = _int_arg(dilation, "dilation")
+    check_positive((size,), "size")
+    check_positive((kernel_size,), "kernel_size")
+    check_positive((stride,), "stride")
+    check_positive((dilation,), "dilation")
+    k_eff = dilation * (kernel_size - 1) + 1
+    out = -(-size // stride)  # ceil(size / stride) in integer arithmetic
+    total = max((out - 1) * stride + k_eff - size, 0)
+    before = total // 2
+    return before, total - before
 
 
-def same_padding(size, kernel_size, stride=1, dilation=1):
-    raise NotImplementedError("same_padding is being written")
+def conv_output_size(size: int, kernel_size: int, stride: int = 1, padding: int | str = 0,
+                     dilation: int = 1) -> int:
+    """Output length of a convolution along one axis.
+
+        o = ⌊(i + 2p − d(k − 1) − 1) / s⌋ + 1 = ⌊(i + 2p − k_eff) / s⌋ + 1
+
+    ``padding`` is per side (an int ≥ 0), or ``'valid'`` (p = 0) or ``'same'`` (TensorFlow's
+    rule, o = ⌈i / s⌉; see :func:`same_padding`). Raises ``ValueError`` naming ``kernel_size``
+    when the effective kernel k_eff = d(k − 1) + 1 is larger than the padded input.
+
+    >>> conv_output_size(6, 3, stride=2, padding=1)
+    3
+    >>> conv_output_size(7, 3, dilation=2)
+    3
+    """
+    size = _int_arg(size, "size")
+    kernel_size = _int_arg(kernel_size, "kernel_size")
+    stride = _int_arg(stride, "stride")
+    dilation = _int_arg(dilation, "dilation")
+    check_positive((size,), "size")
+    check_positive((kernel_size,), "kernel_size")
+    check_positive((stride,), "stride")
+    check_positive((dilation,), "dilation")
+    if isinstance(padding, str):
+        if padding not in PADDING_STRINGS:
+            raise ValueError(f"padding must be an int >= 0, 'valid' or 'same', got {padding!r}")
+        if padding == "same":
+            before, after = same_padding(size, kernel_size, stride, dilation)
+            return _one_axis(size, kernel_size, stride, before + after, dilation, "size")
+        padding = 0
+    padding = _int_arg(padding, "padding")
+    check_nonnegative((padding,), "padding")
+    return _one_axis(size, kernel_size, stride, 2 * padding, dilation, "size")
+
+
+def _one_axis(size: int, kernel: int, stride: int, pad_total: int, dilation: int, what: str) -> int:
+    """⌊(size + pad_total − k_eff) / stride⌋ + 1, or ``ValueError`` if the kernel does not fit."""
+    k_eff = dilation * (kernel - 1) + 1
+    padded = size + pad_total
+    if k_eff > padded:
+        raise ValueError(
+            f"Kernel too large: kernel_size {kernel} with dilation {dilation} spans k_eff = {k_eff} "
+            f"pixels, but the padded input is only {padded} ({what} {size} plus padding {pad_total}); "
+            f"use a smaller kernel_size or dilation, or more padding"
+        )
+    return (padded - k_eff) // stride + 1
+
+
+# ---------------------------------------------------------------------------------------------
+# Argument checking shared by both implementations
+# ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _ConvPlan:
+    """Checked arguments: padded input, weight, bias, and the geometry of the output."""
+
+    x: np.ndarray          # (N, C_in, H + pads, W + pads), already zero-padded, in ``dtype``
+    w: np.ndarray          # (C_out, C_in/g, kH, kW), in ``dtype``
+    b: np.ndarray | None   # (C_out,), in ``dtype``
+    stride: tuple[int, int]
+    dilation: tuple[int, int]
+    groups: int
+    out_hw: tuple[int, int]
+
+
+def _result_dtype(*arrays: np.ndarray) -> np.dtype:
+    """Common dtype of the operands; integers and booleans compute in float64."""
+    dtype = np.result_type(*arrays)
+    if not np.issubdtype(dtype, np.inexact):
+        dtype = np.dtype(np.float64)
+    return dtype
+
+
+def _resolve_padding(padding: Any, in_hw: tuple[int, int], kernel_hw: tuple[int, int],
+                     stride: tuple[int, int], dilation: tuple[int, int]) -> tuple[tuple[int, int], ...]:
+    """Return ((top, bottom), (left, right)) for an int, an (h, w) pair, 'valid' or 'same'."""
+    if isinstance(padding, str):
+        if padding == "valid":
+            return (0, 0), (0, 0)
+        if padding == "same":
+            return tuple(same_padding(i, k, s, d)
+                         for i, k, s, d in zip(in_hw, kernel_hw, stride, dilation))  # type: ignore[return-value]
+        raise ValueError(f"padding must be an int, an (h, w) pair, 'valid' or 'same', got {padding!r}")
+    ph, pw = pair(padding, "padding")
+    check_nonnegative((ph, pw), "padding")
+    return (ph, ph), (pw, pw)
+
+
+def _plan(input: Any, weight: Any, bias: Any, stride: Any, padding: Any, dilation: Any,
+          groups: Any) -> _ConvPlan:
+    """Check every argument the way ``torch.nn.functional.conv2d`` does, then zero-pad the input."""
+    x = as_array(input, "input")
+    w = as_array(weight, "weight")
+    check_ndim(x, 4, "input", "(N, C_in, H, W)")
+    check_ndim(w, 4, "weight", "(C_out, C_in/groups, kH, kW)")
+    b = None if bias is None else as_array(bias, "bias")
+
+    stride_hw = pair(stride, "stride")
+    dilation_hw = pair(dilation, "dilation")
+    check_positive(stride_hw, "stride")
+    check_positive(dilation_hw, "dilation")
+    if isinstance(groups, (bool, np.bool_)) or not isinstance(groups, numbers.Integral):
+        raise TypeError(f"groups must be a positive int, got {type(groups).__name__} {groups!r}")
+    groups = int(groups)
+    check_positive((groups,), "groups")
+
+    n, c_in, h, w_in = x.shape
+    c_out, c_per_group, kh, kw = w.shape
+    if c_out < 1 or c_per_group < 1 or kh < 1 or kw < 1:
+        raise ValueError(f"weight must have a non-empty shape (C_out, C_in/groups, kH, kW), got {tuple(w.shape)}")
+    if c_out % groups:
+        raise ValueError(f"groups={groups} must divide out_channels={c_out} (weight.shape[0])")
+    if c_in % groups:
+        raise ValueError(f"groups={groups} must divide in_channels={c_in} (input.shape[1])")
+    if c_per_group * groups != c_in:
+        raise ValueError(
+            f"channel mismatch: weight of shape {tuple(w.shape)} with groups={groups} expects "
+            f"in_channels = {c_per_group}*{groups} = {c_per_group * groups} input channels, "
+            f"but input has {c_in} channels (input.shape[1])"
+        )
+    if b is not None and b.shape != (c_out,):
+        raise ValueError(f"bias must have shape (C_out,) = ({c_out},), got {tuple(b.shape)}")
+
+    (pt, pb), (pl, pr) = _resolve_padding(padding, (h, w_in), (kh, kw), stride_hw, dilation_hw)
+    out_h = _one_axis(h, kh, stride_hw[0], pt + pb, dilation_hw[0], "input height")
+    out_w = _one_axis(w_in, kw, stride_hw[1], pl + pr, dilation_hw[1], "input width")
+
+    dtype = _result_dtype(x, w) if b is None else _result_dtype(x, w, b)
+    x = x.astype(dtype, copy=False)
+    if pt or pb or pl or pr:
+        padded = np.zeros((n, c_in, h + pt + pb, w_in + pl + pr), dtype=dtype)
+        padded[:, :, pt:pt + h, pl:pl + w_in] = x
+        x = padded
+    return _ConvPlan(
+        x=x,
+        w=w.astype(dtype, copy=False),
+        b=None if b is None else b.astype(dtype, copy=False),
+        stride=stride_hw,
+        dilation=dilation_hw,
+        groups=groups,
+        out_hw=(out_h, out_w),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The two implementations
+# ---------------------------------------------------------------------------------------------
+
+def conv2d_naive(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,
+                 dilation: Any = 1, groups: int = 1) -> np.ndarray:
+    """2-D cross-correlation written as explicit loops over the output (slow; for reading).
+
+    Same signature, shapes and semantics as :func:`conv2d` and ``torch.nn.functional.conv2d``:
+    ``input`` (N, C_in, H, W), ``weight`` (C_out, C_in/groups, kH, kW), ``bias`` (C_out,);
+    returns (N, C_out, H_out, W_out). For every output element (four loops: sample, output
+    channel, row, column) it takes the window of the padded input that the kernel covers,
+    multiplies it element-wise with the kernel and sums:
+
+        y[n, o, i, j] = b[o] + Σ_{c, u, v} w[o, c, u, v] · x̃[n, group(o)·C_g + c, s·i + d·u, s·j + d·v].
+    """
+    plan = _plan(input, weight, bias, stride, padding, dilation, groups)
+    x, w, b = plan.x, plan.w, plan.b
+    (sh, sw), (dh, dw) = plan.stride, plan.dilation
+    out_h, out_w = plan.out_hw
+    n_batch = x.shape[0]
+    c_out, c_g, kh, kw = w.shape
+    out_per_group = c_out // plan.groups
+    y = np.zeros((n_batch, c_out, out_h, out_w), dtype=x.dtype)
+    for n in range(n_batch):
+        for o in range(c_out):
+            first = (o // out_per_group) * c_g  # first input channel of o's group
+            for i in range(out_h):
+                for j in range(out_w):
+                    # the C_g x kH x kW block of x̃ under the kernel: rows s·i + d·u, columns s·j + d·v
+                    window = x[n, first:first + c_g,
+                               sh * i: sh * i + dh * (kh - 1) + 1: dh,
+                               sw * j: sw * j + dw * (kw - 1) + 1: dw]
+                    y[n, o, i, j] = np.sum(w[o] * window) + (0 if b is None else b[o])
+    return y
+
+
+def _windows(x: np.ndarray, kernel_hw: tuple[int, int], stride: tuple[int, int],
+             dilation: tuple[int, int], out_hw: tuple[int, int]) -> np.ndarray:
+    """Read-only view (N, C, kH, kW, H_out, W_out) with view[n, c, u, v, i, j] = x[n, c, s·i + d·u, s·j + d·v].
+
+    No data is copied: the view reuses ``x``'s memory with different strides.
+    """
+    n, c = x.shape[:2]
+    s_n, s_c, s_h, s_w = x.strides
+    return as_strided(
+        x,
+        shape=(n, c, kernel_hw[0], kernel_hw[1], out_hw[0], out_hw[1]),
+        strides=(s_n, s_c, s_h * dilation[0], s_w * dilation[1], s_h * stride[0], s_w * stride[1]),
+        writeable=False,
+    )
+
+
+def conv2d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,
+           dilation: Any = 1, groups: int = 1) -> np.ndarray:
+    """2-D cross-correlation, vectorised: a strided window view, im2col, one matmul per group.
+
+    Mirrors ``torch.nn.functional.conv2d`` (NumPy in, NumPy out; torch tensors are accepted).
+
+    Args:
+        input: x of shape (N, C_in, H, W). Integer input is accepted (computed in float64).
+        weight: w of shape (C_out, C_in/groups, kH, kW).
+        bias: b of shape (C_out,), or ``None``.
+        stride: s, an int or an (h, w) pair, ≥ 1.
+        padding: zeros added per side: an int or (h, w) pair ≥ 0, ``'valid'`` (none) or
+            ``'same'`` (TensorFlow's rule at any stride: output ⌈size / s⌉, an odd extra pixel
+            at the bottom/right; equal to PyTorch's ``'same'`` at stride 1).
+        dilation: d, an int or (h, w) pair ≥ 1 (d = 1 means no gaps).
+        groups: g, dividing both C_in and C_out.
+
+    Returns:
+        y of shape (N, C_out, H_out, W_out), H_out = ⌊(H + p_t + p_b − d_h(kH − 1) − 1) / s_h⌋ + 1,
+        in the common dtype of the operands (float32 stays float32).
+
+    Method: the padded input is viewed as windows (N, g, C_in/g·kH·kW, H_out·W_out) — the
+    im2col matrix, materialised by one copy — and multiplied by the weight reshaped to
+    (g, C_out/g, C_in/g·kH·kW): one ``np.matmul`` per (sample, group).
+    """
+    plan = _plan(input, weight, bias, stride, padding, dilation, groups)
+    x, w, b, g = plan.x, plan.w, plan.b, plan.groups
+    n = x.shape[0]
+    c_out, c_g, kh, kw = w.shape
+    out_h, out_w = plan.out_hw
+    windows = _windows(x, (kh, kw), plan.stride, plan.dilation, plan.out_hw)
+    # (N, C_in, kH, kW, H_out, W_out) -> (N, g, C_g·kH·kW, H_out·W_out): the one copy (im2col).
+    cols = windows.reshape(n, g, c_g * kh * kw, out_h * out_w)
+    kernels = w.reshape(g, c_out // g, c_g * kh * kw)
+    y = np.matmul(kernels, cols)  # (N, g, C_out/g, H_out·W_out)
+    y = y.reshape(n, c_out, out_h, out_w)
+    if b is not None:
+        y += b[None, :, None, None]
+    return y
+
+
+def _flops(n: int, c_in: int, c_out: int, out_hw: tuple[int, int], kernel_hw: tuple[int, int],
+           groups: int = 1) -> int:
+    """Multiply-add count × 2 of one convolution: 2·N·H_out·W_out·C_out·(C_in/g)·kH·kW."""
+    return 2 * n * out_hw[0] * out_hw[1] * c_out * (c_in // groups) * kernel_hw[0] * kernel_hw[1]
+
+
+def conv_flops(input_shape: tuple[int, int, int, int], weight_shape: tuple[int, int, int, int],
+               stride: Any = 1, padding: Any = 0, dilation: Any = 1, groups: int = 1) -> int:
+    """Floating-point operations (2 per multiply-add) of ``conv2d`` on these shapes.
+
+        FLOPs = 2 · N · H_out · W_out · C_out · (C_in / g) · kH · kW
+    """
+    n, c_in, h, w = (int(v) for v in input_shape)
+    c_out, _, kh, kw = (int(v) for v in weight_shape)
+    s, d = pair(stride, "stride"), pair(dilation, "dilation")
+    check_positive(s, "stride")
+    check_positive(d, "dilation")
+    pads = _resolve_padding(padding, (h, w), (kh, kw), s, d)
+    out = (_one_axis(h, kh, s[0], sum(pads[0]), d[0], "input height"),
+           _one_axis(w, kw, s[1], sum(pads[1]), d[1], "input width"))
+    return _flops(n, c_in, c_out, out, (kh, kw), groups)
+
+
+def im2col_bytes(input_shape: tuple[int, int, int, int], kernel_size: Any, stride: Any = 1,
+                 padding: Any = 0, dilation: Any = 1, itemsize: int = 4) -> int:
+    """Bytes of the im2col matrix that :func:`conv2d` materialises for an input of this shape.
+
+        bytes = N · C_in · kH · kW · H_out · W_out · itemsize
+
+    Each input pixel is copied up to kH·kW times (once per window that covers it).
+    """
+    n, c_in, h, w = (int(v) for v in input_shape)
+    kh, kw = pair(kernel_size, "kernel_size")
+    s, d = pair(stride, "stride"), pair(dilation, "dilation")
+    check_positive((kh, kw), "kernel_size")
+    check_positive(s, "stride")
+    check_positive(d, "dilation")
+    pads = _resolve_padding(padding, (h, w), (kh, kw), s, d)
+    out_h = _one_axis(h, kh, s[0], sum(pads[0]), d[0], "input height")
+    out_w = _one_axis(w, kw, s[1], sum(pads[1]), d[1], "input width")
+    return n * c_in * kh * kw * out_h * out_w * int(itemsize)
+
