@@ -1,7 +1,81 @@
-"""STUB: being written."""
+"""UGSCNN's mesh convolution (Jiang et al., ICLR 2019) on the vertices of an icosphere."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import scipy.sparse as sp
+import torch
 from torch import nn
+
+from cnnbook.sphere.icosphere import _check_level
+from cnnbook.sphere.mesh_ops import AREAS, mesh_operators
+from cnnbook.nn.polyhedral import _check_channels
+
+__all__ = ["MeshConv"]
+
+
+def _to_torch(matrix: sp.spmatrix) -> torch.Tensor:
+    coo = matrix.tocoo()
+    indices = torch.from_numpy(np.vstack([coo.row, coo.col]).astype(np.int64))
+    return torch.sparse_coo_tensor(indices, torch.from_numpy(coo.data.astype(np.float64)),
+                                   coo.shape, check_invariants=True).coalesce()
 
 
 class MeshConv(nn.Module):
-    def __init__(self, *args, **kwargs):
-        raise NotImplementedError("MeshConv is being written")
+    """Mesh convolution: a learned mix of four differential operators, per channel pair.
+
+    y[n, o] = b[o] + sum_c ( theta[o,c,0] x[n,c] + theta[o,c,1] (Delta x[n,c])
+                            + theta[o,c,2] (d_EW x[n,c]) + theta[o,c,3] (d_NS x[n,c]) )
+
+    - input (N, C_in, V), output (N, C_out, V), V = 10 * 4**level + 2 vertices;
+    - ``coeffs`` theta has shape (C_out, C_in, 4) in the order identity, Laplacian, EW, NS (as in
+      the reference code), ``bias`` (C_out): 4 C_in C_out + C_out parameters;
+    - the operators are :func:`cnnbook.sphere.mesh_operators` (``level``, ``area``), stored as
+      sparse float64 buffers (cast to the input's dtype on use). By default the Laplacian is area-normalised (the paper's formula).
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, level: int, bias: bool = True,
+                 area: str = "voronoi") -> None:
+        super().__init__()
+        self.in_channels = _check_channels(in_channels, "in_channels")
+        self.out_channels = _check_channels(out_channels, "out_channels")
+        self.level = _check_level(level)
+        if area not in AREAS:
+            raise ValueError(f"area must be one of {', '.join(repr(a) for a in AREAS)}, got {area!r}")
+        ops = mesh_operators(self.level, area)
+        self.num_vertices = ops.laplacian.shape[0]
+        self.register_buffer("laplacian", _to_torch(ops.laplacian), persistent=False)
+        self.register_buffer("d_ew", _to_torch(ops.d_ew), persistent=False)
+        self.register_buffer("d_ns", _to_torch(ops.d_ns), persistent=False)
+        self.coeffs = nn.Parameter(torch.empty(out_channels, in_channels, 4))
+        self.bias = nn.Parameter(torch.empty(out_channels)) if bias else None
+        bound = 1 / math.sqrt(4 * in_channels)
+        nn.init.uniform_(self.coeffs, -bound, bound)
+        if self.bias is not None:
+            nn.init.uniform_(self.bias, -bound, bound)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """The four operator outputs stacked: (N, C, V) -> (N, C, 4, V) (identity, Delta, EW, NS)."""
+        if not isinstance(x, torch.Tensor):
+            raise TypeError(f"input must be a torch.Tensor of shape (N, C, V), got {type(x).__name__}")
+        if x.dim() != 3 or x.shape[1] != self.in_channels or x.shape[2] != self.num_vertices:
+            raise ValueError(f"input must have shape (N, in_channels={self.in_channels}, "
+                             f"V={self.num_vertices}) for level {self.level}, got {tuple(x.shape)}")
+        n, c, v = x.shape
+        flat = x.reshape(n * c, v).t()  # (V, N*C)
+        outs = [x]
+        for op in (self.laplacian, self.d_ew, self.d_ns):
+            op = op.to(dtype=x.dtype)
+            outs.append(torch.sparse.mm(op, flat).t().reshape(n, c, v))
+        return torch.stack(outs, dim=2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = torch.einsum("nckv,ock->nov", self.features(x), self.coeffs)
+        if self.bias is not None:
+            y = y + self.bias[:, None]
+        return y
+
+    def extra_repr(self) -> str:
+        return f"{self.in_channels}, {self.out_channels}, level={self.level}, bias={self.bias is not None}"
