@@ -63,9 +63,15 @@ def pytest_collection_modifyitems(session, config, items):
     for i, item in enumerate(items):
         out.append(item)
         path = _notebook_of(item)
+        if not path:
+            continue
+        # all cells of one notebook share a kernel: keep them on one pytest-xdist worker
+        item.add_marker(pytest.mark.xdist_group(name=path))
         nxt = items[i + 1] if i + 1 < len(items) else None
-        if path and (nxt is None or _notebook_of(nxt) != path):
-            out.append(NotebookBudget.from_parent(item.parent, name="runtime-budget"))
+        if nxt is None or _notebook_of(nxt) != path:
+            budget = NotebookBudget.from_parent(item.parent, name="runtime-budget")
+            budget.add_marker(pytest.mark.xdist_group(name=path))
+            out.append(budget)
     items[:] = out
 
 

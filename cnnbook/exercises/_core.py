@@ -113,7 +113,7 @@ def compare(answer: Any, expected: Any, *, rtol: float = 1e-6, atol: float = 1e-
         return Verdict("correct", f"{label}: correct")
     bad = np.argwhere(~close)
     where = tuple(int(i) for i in bad[0])
-    value = got[where] if got.ndim else got.item()
+    value = got[where].item() if got.ndim else got.item()
     at = f" at index {where}" if got.ndim else ""
     others = f" ({len(bad) - 1} other entries differ too)" if len(bad) > 1 else ""
     return Verdict("wrong_value", f"{label}: wrong value{at}: got {value!r}{others}")

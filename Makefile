@@ -1,0 +1,52 @@
+# Two commands for a fresh clone (see README.md):
+#   make book   set everything up, check every notebook, build the book into _build/html
+#   make test   set everything up and run every test
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+MATHJAX_VERSION := 3.2.2
+NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+export PYTHONHASHSEED := 0
+
+.PHONY: setup book test student lab browser clean
+
+setup: $(VENV)/.installed _vendor/site/mathjax/tex-chtml.js
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[book,test]"
+	touch $@
+
+# MathJax 3 is served from the built site so math renders offline (no CDN).
+_vendor/site/mathjax/tex-chtml.js:
+	mkdir -p _vendor
+	cd _vendor && npm install --no-audit --no-fund --silent mathjax@$(MATHJAX_VERSION)
+	rm -rf _vendor/site/mathjax && mkdir -p _vendor/site
+	cp -r _vendor/node_modules/mathjax/es5 _vendor/site/mathjax
+
+book: setup
+	$(PY) -m pytest -p no:cacheprovider -n 2 --dist loadgroup $(NBVAL) book
+	$(VENV)/bin/jupyter-book build . -W -n --keep-going
+
+test: setup browser
+	$(PY) -m pytest -n 2 --dist loadgroup $(NBVAL) tests book
+
+student: setup
+	$(PY) -m cnnbook.student --out _build/student-src --build
+
+lab: setup
+	$(PY) -c "import jupyterlab" 2>/dev/null || $(PY) -m pip install --quiet jupyterlab
+	$(VENV)/bin/jupyter lab book/
+
+# The browser tests drive Debian's Chromium. Install it when we can (root with apt-get);
+# otherwise those tests skip locally with a clear reason (and fail under CI=true).
+browser:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+	  else echo "chromium not found and cannot be installed here: browser tests will skip"; fi; }
+
+clean:
+	rm -rf _build .pytest_cache .hypothesis
