@@ -1,22 +1,265 @@
-"""STUB: being written."""
+"""Layers for equirectangular (360-degree) images.
+
+- :class:`CircularPad2d`: wrap-around padding of the width (longitude), zero or replicate
+  padding of the height (Schubert et al., IEEE IV 2019).
+- :class:`CircularConv2d`: ``nn.Conv2d`` whose horizontal padding wraps around.
+- :class:`CoordConv2d` and :func:`coord_channels`: a convolution that also sees the pixel's
+  coordinates (Liu et al., NeurIPS 2018).
+- :class:`SphConv2d`: row-dependent kernels whose width grows toward the poles (Su & Grauman,
+  NIPS 2017); sizes from :func:`cnnbook.sphere.kernels.sphconv_kernel_sizes`.
+
+All layers take NCHW tensors; W is the longitude axis and H the latitude axis.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+import torch.nn.functional as F
 from torch import nn
+
+from cnnbook.functional._args import check_nonnegative, check_positive, pair
+
+__all__ = ["CircularPad2d", "CircularConv2d", "CoordConv2d", "SphConv2d", "circular_pad2d", "coord_channels"]
+
+_VERTICAL_MODES = ("zeros", "replicate")
+
+
+def _four(padding: Any, name: str = "padding") -> tuple[int, int, int, int]:
+    """An int or a (left, right, top, bottom) tuple of ints, as in ``nn.ZeroPad2d``."""
+    if isinstance(padding, numbers.Integral) and not isinstance(padding, bool):
+        values = (int(padding),) * 4
+    elif (isinstance(padding, (tuple, list)) and len(padding) == 4
+          and all(isinstance(p, numbers.Integral) and not isinstance(p, bool) for p in padding)):
+        values = tuple(int(p) for p in padding)
+    else:
+        raise TypeError(f"{name} must be an int or a (left, right, top, bottom) tuple of ints, got {padding!r}")
+    check_nonnegative(values, name)
+    return values  # type: ignore[return-value]
+
+
+def _check_vertical(vertical: Any) -> str:
+    if vertical not in _VERTICAL_MODES:
+        raise ValueError(f"vertical must be one of {_VERTICAL_MODES}, got {vertical!r}")
+    return vertical
+
+
+def circular_pad2d(x: torch.Tensor, padding: Any, vertical: str = "zeros") -> torch.Tensor:
+    """Pad an (N, C, H, W) tensor: width circularly, height with zeros or by replicating the edge row.
+
+    ``padding`` is an int or (left, right, top, bottom). The width padding copies columns from the
+    other side, x~[..., j] = x[..., j mod W], so it needs left, right <= W. Returns
+    (N, C, H + top + bottom, W + left + right).
+    """
+    left, right, top, bottom = _four(padding)
+    vertical = _check_vertical(vertical)
+    if not isinstance(x, torch.Tensor) or x.dim() != 4:
+        raise ValueError(f"x must be a 4-D tensor (N, C, H, W), got {getattr(x, 'shape', type(x).__name__)}")
+    width = x.shape[-1]
+    if left > width or right > width:
+        raise ValueError(f"padding must be at most the width W={width} on the left and right, "
+                         f"got left={left}, right={right}")
+    if left or right:
+        x = torch.cat([x[..., width - left:], x, x[..., :right]], dim=-1)
+    if top or bottom:
+        if vertical == "zeros":
+            x = F.pad(x, (0, 0, top, bottom))
+        else:
+            x = torch.cat([x[..., :1, :].expand(-1, -1, top, -1), x,
+                           x[..., -1:, :].expand(-1, -1, bottom, -1)], dim=-2)
+    return x
 
 
 class CircularPad2d(nn.Module):
-    def __init__(self, *args, **kwargs):
-        raise NotImplementedError("CircularPad2d is being written")
+    """Pad the longitude axis (W) circularly and the latitude axis (H) with zeros or replication.
+
+    ``padding``: an int or (left, right, top, bottom), as in ``nn.ZeroPad2d``.
+    ``vertical``: ``'zeros'`` (default) or ``'replicate'``.
+    Shape: (N, C, H, W) -> (N, C, H + top + bottom, W + left + right).
+
+    Unlike ``nn.CircularPad2d``, which wraps both axes, only the width wraps: the top and bottom
+    of an equirectangular image are the two poles, which are not neighbours.
+    """
+
+    def __init__(self, padding: int | tuple[int, int, int, int], vertical: str = "zeros") -> None:
+        super().__init__()
+        self.padding = _four(padding)
+        self.vertical = _check_vertical(vertical)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return circular_pad2d(x, self.padding, self.vertical)
+
+    def extra_repr(self) -> str:
+        return f"padding={self.padding}, vertical={self.vertical!r}"
 
 
-class CircularConv2d(nn.Module):
-    def __init__(self, *args, **kwargs):
-        raise NotImplementedError("CircularConv2d is being written")
+class CircularConv2d(nn.Conv2d):
+    """``nn.Conv2d`` with wrap-around padding along the width (longitude).
+
+    Same arguments as ``nn.Conv2d`` (same weights, same parameter count, so a trained ``Conv2d``'s
+    ``state_dict`` loads directly). ``padding`` (int, (p_h, p_w), ``'same'`` or ``'valid'``) is
+    applied inside the layer: p_w columns wrap around from the other side, p_h rows are zeros
+    (``padding_mode='zeros'``) or copies of the edge row (``padding_mode='replicate'``).
+    Output size: o = floor((i + 2p - d(k - 1) - 1)/s) + 1 on each axis, as for ``nn.Conv2d``.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int | tuple[int, int],
+                 stride: int | tuple[int, int] = 1, padding: int | tuple[int, int] | str = 0,
+                 dilation: int | tuple[int, int] = 1, groups: int = 1, bias: bool = True,
+                 padding_mode: str = "zeros", device=None, dtype=None) -> None:
+        if padding_mode not in _VERTICAL_MODES:
+            raise ValueError(f"padding_mode must be one of {_VERTICAL_MODES} (it sets the vertical padding; "
+                             f"the width always wraps), got {padding_mode!r}")
+        super().__init__(in_channels, out_channels, kernel_size, stride=stride, padding=padding,
+                         dilation=dilation, groups=groups, bias=bias, padding_mode="zeros",
+                         device=device, dtype=dtype)
+        self.vertical = padding_mode
+        if isinstance(self.padding, str):
+            pads = []
+            for k, d in zip(self.kernel_size, self.dilation):
+                total = d * (k - 1) if self.padding == "same" else 0
+                pads.append((total // 2, total - total // 2))  # PyTorch puts the odd pixel last
+            (top, bottom), (left, right) = pads
+        else:
+            top = bottom = self.padding[0]
+            left = right = self.padding[1]
+        self._pad4 = (left, right, top, bottom)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = circular_pad2d(x, self._pad4, self.vertical)
+        return F.conv2d(x, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
+
+
+def coord_channels(height: int, width: int, with_r: bool = False, *, dtype: torch.dtype = torch.float32,
+                   device: Any = None) -> torch.Tensor:
+    """The CoordConv coordinate channels, shape (2, H, W) or (3, H, W) with ``with_r``.
+
+    Channel 0 is the row coordinate i / (H - 1) * 2 - 1 and channel 1 the column coordinate
+    j / (W - 1) * 2 - 1, both in [-1, 1] and each normalised by its *own* size (so non-square inputs
+    are correct); a size of 1 gives 0. Channel 2 (``with_r``) is the distance from the image centre
+    in these units, r = sqrt(i'^2 + j'^2), in [0, sqrt(2)].
+    """
+    height, width = pair((height, width), "height/width")
+    check_positive((height, width), "height/width")
+
+    def axis(n: int) -> torch.Tensor:
+        if n == 1:
+            return torch.zeros(1, dtype=dtype, device=device)
+        return torch.arange(n, dtype=dtype, device=device) / (n - 1) * 2 - 1
+
+    rows = axis(height)[:, None].expand(height, width)
+    cols = axis(width)[None, :].expand(height, width)
+    channels = [rows, cols]
+    if with_r:
+        channels.append(torch.sqrt(rows**2 + cols**2))
+    return torch.stack(channels)
 
 
 class CoordConv2d(nn.Module):
-    def __init__(self, *args, **kwargs):
-        raise NotImplementedError("CoordConv2d is being written")
+    """A convolution that sees where it is: coordinate channels are appended before ``nn.Conv2d``.
+
+    ``forward`` concatenates :func:`coord_channels` (i, j in [-1, 1], plus r when ``with_r``) to
+    the input, (N, C_in, H, W) -> (N, C_in + 2 (+1), H, W), then applies
+    ``self.conv = nn.Conv2d(in_channels + 2 (+1), out_channels, kernel_size, **conv_kwargs)``.
+    The parameter count is that conv's: C_out (C_in + 2 + r) k_h k_w (+ C_out bias).
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int | tuple[int, int],
+                 with_r: bool = False, **conv_kwargs: Any) -> None:
+        super().__init__()
+        if not isinstance(with_r, bool):
+            raise TypeError(f"with_r must be a bool, got {type(with_r).__name__}")
+        if isinstance(in_channels, bool) or not isinstance(in_channels, numbers.Integral) or in_channels < 1:
+            raise ValueError(f"in_channels must be a positive int, got {in_channels!r}")
+        self.with_r = with_r
+        self.in_channels = int(in_channels)
+        extra = 3 if with_r else 2
+        self.conv = nn.Conv2d(self.in_channels + extra, out_channels, kernel_size, **conv_kwargs)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.dim() != 4 or x.shape[1] != self.in_channels:
+            raise ValueError(f"x must be (N, {self.in_channels}, H, W), got shape {tuple(x.shape)}")
+        coords = coord_channels(x.shape[2], x.shape[3], self.with_r, dtype=x.dtype, device=x.device)
+        x = torch.cat([x, coords.unsqueeze(0).expand(x.shape[0], -1, -1, -1)], dim=1)
+        return self.conv(x)
+
+    def extra_repr(self) -> str:
+        return f"with_r={self.with_r}"
 
 
 class SphConv2d(nn.Module):
-    def __init__(self, *args, **kwargs):
-        raise NotImplementedError("SphConv2d is being written")
+    """Row-dependent ("untied") convolution for equirectangular images (Su & Grauman, NIPS 2017).
+
+    Each row v of the output has its own kernel K_v of size ``kernel_sizes[v]`` = (k_h, k_w), shared
+    along the row (so the layer is still equivariant to longitude shifts):
+
+        y[n, o, v, u] = b_v[o] + sum_{c, a, b} K_v[o, c, a, b] x~[n, c, v + a - k_h//2, u + b - k_w//2]
+
+    where x~ wraps around horizontally and is zero above the top and below the bottom row. Rows are
+    symmetric about the equator: row H - 1 - v uses K_v mirrored upside down (and the same bias), so
+    there are ceil(H/2) kernels and the layer commutes with flipping the image vertically.
+    ``kernel_sizes`` is a sequence of H ints (square kernels) or (k_h, k_w) pairs, odd, equal for
+    mirrored rows; :func:`cnnbook.sphere.kernels.sphconv_kernel_sizes` computes them from the
+    geometry. Shape: (N, C_in, H, W) -> (N, C_out, H, W).
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, height: int,
+                 kernel_sizes: Sequence[int | tuple[int, int]], bias: bool = True) -> None:
+        super().__init__()
+        for name, value in (("in_channels", in_channels), ("out_channels", out_channels), ("height", height)):
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+                raise ValueError(f"{name} must be a positive int, got {value!r}")
+        if isinstance(kernel_sizes, (str, bytes)) or not isinstance(kernel_sizes, Sequence):
+            raise TypeError(f"kernel_sizes must be a sequence of {height} kernel sizes, got {type(kernel_sizes).__name__}")
+        if len(kernel_sizes) != height:
+            raise ValueError(f"kernel_sizes must have one entry per row (height={height}), got {len(kernel_sizes)}")
+        sizes = [pair(k, "kernel_sizes") for k in kernel_sizes]
+        for v, (kh, kw) in enumerate(sizes):
+            if kh < 1 or kw < 1 or kh % 2 == 0 or kw % 2 == 0:
+                raise ValueError(f"kernel_sizes must hold odd positive sizes, got {(kh, kw)} at row {v}")
+            if sizes[height - 1 - v] != (kh, kw):
+                raise ValueError(f"kernel_sizes must be symmetric about the equator: row {v} has {(kh, kw)} "
+                                 f"but row {height - 1 - v} has {sizes[height - 1 - v]}")
+        self.in_channels, self.out_channels, self.height = int(in_channels), int(out_channels), int(height)
+        self.kernel_sizes = sizes
+        n_kernels = (height + 1) // 2
+        self.weights = nn.ParameterList()
+        for kh, kw in sizes[:n_kernels]:
+            bound = 1 / math.sqrt(in_channels * kh * kw)  # nn.Conv2d's default initialisation range
+            self.weights.append(nn.Parameter(torch.empty(out_channels, in_channels, kh, kw).uniform_(-bound, bound)))
+        self.bias = nn.Parameter(torch.empty(n_kernels, out_channels).uniform_(-0.1, 0.1)) if bias else None
+
+    def row_kernel(self, v: int) -> torch.Tensor:
+        """The kernel used for output row ``v``, shape (C_out, C_in, k_h, k_w)."""
+        if not 0 <= v < self.height:
+            raise ValueError(f"v must be a row index in [0, {self.height}), got {v}")
+        mirror = v >= (self.height + 1) // 2
+        weight = self.weights[self.height - 1 - v if mirror else v]
+        return weight.flip(2) if mirror else weight
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.dim() != 4 or x.shape[1] != self.in_channels or x.shape[2] != self.height:
+            raise ValueError(f"x must be (N, {self.in_channels}, {self.height}, W), got shape {tuple(x.shape)}")
+        width = x.shape[3]
+        pad_h = max(kh for kh, _ in self.kernel_sizes) // 2
+        pad_w = max(kw for _, kw in self.kernel_sizes) // 2
+        if pad_w > width:
+            raise ValueError(f"x is too narrow (W={width}) for kernels {2 * pad_w + 1} wide")
+        xp = circular_pad2d(x, (pad_w, pad_w, pad_h, pad_h))
+        rows = []
+        for v, (kh, kw) in enumerate(self.kernel_sizes):
+            top, left = v + pad_h - kh // 2, pad_w - kw // 2
+            slab = xp[:, :, top: top + kh, left: left + width + kw - 1]
+            bias = None
+            if self.bias is not None:
+                bias = self.bias[min(v, self.height - 1 - v)]
+            rows.append(F.conv2d(slab, self.row_kernel(v), bias))
+        return torch.cat(rows, dim=2)
+
+    def extra_repr(self) -> str:
+        return (f"{self.in_channels}, {self.out_channels}, height={self.height}, "
+                f"kernels={len(self.weights)}, widest={max(kw for _, kw in self.kernel_sizes)}")

@@ -1,0 +1,136 @@
+"""Tangent-plane kernels on equirectangular images (Su & Grauman, NIPS 2017, scaled down).
+
+A k x k "source" kernel lives on the plane tangent to the sphere at each pixel: its taps sit at
+plane offsets (x_b, y_a) = ((b - c) t, -(a - c) t), c = (k - 1)/2, with t = tan(pi / H), so that at
+the equator neighbouring taps are one pixel apart. Projected back to the equirectangular image the
+taps spread out horizontally as the latitude grows: a kernel that is 3 pixels wide at the equator
+needs many more columns near the poles. This module computes
+
+- :func:`kernel_tap_offsets`: the (du, dv) pixel offsets of the taps for every row;
+- :func:`sphconv_kernel_sizes`: per-row (k_h, k_w) that contain every tap and its bilinear
+  neighbours (the footprint of the projected kernel), for :class:`cnnbook.nn.SphConv2d`;
+- :func:`tangent_plane_conv`: the exact output of a source kernel applied on the tangent planes
+  (bilinear sampling of the equirectangular image), the "Exact" target of kernel-wise distillation.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from cnnbook.functional._args import as_array
+from cnnbook.sphere.equirect import _check_size, camera_basis, direction_to_pixel, pixel_latitudes, sample_equirect
+
+__all__ = ["kernel_tap_offsets", "kernel_footprint", "sphconv_kernel_sizes", "tangent_plane_conv"]
+
+
+def _check_odd_kernel(kernel_size: Any) -> int:
+    k = _check_size(kernel_size, "kernel_size")
+    if k % 2 == 0:
+        raise ValueError(f"kernel_size must be odd (so the kernel has a centre tap), got {k}")
+    return k
+
+
+def kernel_tap_offsets(height: int, width: int, kernel_size: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """Pixel offsets of the taps of a tangent-plane kernel centred on each row's pixels.
+
+    Returns ``(du, dv)``, each of shape (H, k, k): tap (a, b) of a kernel centred at pixel (u, v)
+    lands at the continuous pixel position (u + du[v, a, b], v + dv[v, a, b]). ``du`` is taken
+    modulo W into [-W/2, W/2), since longitude wraps. The offsets do not depend on the column u.
+    """
+    height = _check_size(height, "height")
+    width = _check_size(width, "width")
+    k = _check_odd_kernel(kernel_size)
+    c = (k - 1) / 2
+    t = math.tan(math.pi / height)
+    x = (np.arange(k) - c) * t  # along kernel columns b
+    y = -(np.arange(k) - c) * t  # along kernel rows a (row 0 is the top, so y decreases)
+    x, y = np.meshgrid(x, y)  # (k, k), indexed [a, b]
+    du = np.empty((height, k, k))
+    dv = np.empty((height, k, k))
+    centre_u = width / 2 - 0.5  # the column whose centre sits at longitude pi / W, any column works
+    for v, phi in enumerate(pixel_latitudes(height)):
+        lam = 2 * np.pi * (centre_u + 0.5) / width - np.pi
+        right, up, forward = camera_basis(lam, phi)
+        rays = forward + x[..., None] * right + y[..., None] * up
+        u_tap, v_tap = direction_to_pixel(rays, height, width)
+        du[v] = np.mod(u_tap - centre_u + width / 2, width) - width / 2
+        dv[v] = v_tap - v
+    return du, dv
+
+
+def kernel_footprint(height: int, width: int, kernel_size: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """Half-extent of the projected kernel in pixels, per row: ``(max |du|, max |dv|)``, each (H,)."""
+    du, dv = kernel_tap_offsets(height, width, kernel_size)
+    return np.abs(du).max(axis=(1, 2)), np.abs(dv).max(axis=(1, 2))
+
+
+def sphconv_kernel_sizes(height: int, width: int, kernel_size: int = 3,
+                         max_width: int | None = None) -> list[tuple[int, int]]:
+    """Per-row kernel size (k_h, k_w) of a SphConv layer that imitates a tangent-plane kernel.
+
+    As in Su & Grauman, row v's kernel is the bounding box of the projected taps, rounded to whole
+    pixels: k_w = 2 round(max |du|) + 1 and k_h = 2 round(max |dv|) + 1 (odd, centred). (Bilinear
+    sampling also reads the pixels next to a tap, so the box is a close fit, not an exact one.)
+    Widths are capped at ``max_width`` (default: the largest odd number <= W / 2), because at the
+    rows next to the poles the taps wrap over the pole to the opposite longitude. The sizes are
+    computed for the northern half and mirrored, so row v and row H - 1 - v always agree. At the
+    equator a ``kernel_size`` kernel stays ``kernel_size`` x ``kernel_size``; widths never decrease
+    toward the poles. Returns a list of H pairs of ints.
+    """
+    height = _check_size(height, "height")
+    width = _check_size(width, "width")
+    k = _check_odd_kernel(kernel_size)
+    if max_width is None:
+        max_width = max(1, (width // 2) - 1 + (width // 2) % 2)
+    else:
+        max_width = _check_size(max_width, "max_width")
+        if max_width % 2 == 0:
+            raise ValueError(f"max_width must be odd, got {max_width}")
+    max_width = max(max_width, k)
+    half_w, half_h = kernel_footprint(height, width, k)
+    sizes_top = []
+    for v in range((height + 1) // 2):
+        kw = 2 * int(math.floor(half_w[v] + 0.5)) + 1
+        kh = 2 * int(math.floor(half_h[v] + 0.5)) + 1
+        sizes_top.append((max(kh, k), min(max(kw, k), max_width)))
+    # Monotone toward the poles: a row never gets a narrower kernel than a row nearer the equator.
+    for v in range(len(sizes_top) - 2, -1, -1):
+        kh, kw = sizes_top[v]
+        sizes_top[v] = (kh, max(kw, sizes_top[v + 1][1]))
+    return sizes_top + sizes_top[: height // 2][::-1]
+
+
+def tangent_plane_conv(image: Any, weight: Any) -> np.ndarray:
+    """Apply a source kernel on the tangent plane at every pixel of an equirectangular image.
+
+    ``image`` is (C_in, H, W) (or (H, W) for one channel); ``weight`` is (C_out, C_in, k, k) (or
+    (k, k)), a cross-correlation kernel as in ``torch.nn.functional.conv2d``. Output pixel (v, u)
+    is sum_{c, a, b} weight[o, c, a, b] * I_c(u + du[v, a, b], v + dv[v, a, b]), where the taps
+    come from :func:`kernel_tap_offsets` and I is sampled bilinearly (columns wrap, rows clamp).
+    Returns (C_out, H, W) (or (H, W) when both inputs were 2-D).
+    """
+    image = as_array(image, "image").astype(np.float64)
+    weight = as_array(weight, "weight").astype(np.float64)
+    squeeze = image.ndim == 2 and weight.ndim == 2
+    if image.ndim == 2:
+        image = image[None]
+    if weight.ndim == 2:
+        weight = weight[None, None]
+    if image.ndim != 3:
+        raise ValueError(f"image must be (C_in, H, W) or (H, W), got shape {tuple(image.shape)}")
+    if weight.ndim != 4 or weight.shape[2] != weight.shape[3]:
+        raise ValueError(f"weight must be (C_out, C_in, k, k) or (k, k), got shape {tuple(weight.shape)}")
+    if weight.shape[1] != image.shape[0]:
+        raise ValueError(f"weight must have C_in = {image.shape[0]} input channels to match image, "
+                         f"got shape {tuple(weight.shape)}")
+    _, height, width = image.shape
+    du, dv = kernel_tap_offsets(height, width, _check_odd_kernel(weight.shape[2]))
+    cols = np.arange(width)[None, :, None, None] + du[:, None]  # (H, W, k, k)
+    rows = np.arange(height)[:, None, None, None] + dv[:, None]
+    rows = np.broadcast_to(rows, cols.shape)
+    taps = sample_equirect(np.moveaxis(image, 0, -1), cols, rows)  # (H, W, k, k, C_in)
+    out = np.einsum("hwabc,ocab->ohw", taps, weight)
+    return out[0] if squeeze else out

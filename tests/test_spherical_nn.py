@@ -1,0 +1,288 @@
+"""Spherical layers: circular padding/convolution, CoordConv, SphConv and the tangent-plane kernels."""
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from torch import nn
+
+from cnnbook.nn import CircularConv2d, CircularPad2d, CoordConv2d, SphConv2d
+from cnnbook.nn.spherical import circular_pad2d, coord_channels
+from cnnbook.sphere.kernels import kernel_tap_offsets, sphconv_kernel_sizes, tangent_plane_conv
+
+torch.set_num_threads(1)
+pytestmark = pytest.mark.filterwarnings("ignore:Using padding=.same.:UserWarning")
+
+
+def _x(n, c, h, w, seed=0):
+    return torch.randn(n, c, h, w, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+
+
+# --- circular padding -------------------------------------------------------------------------------
+
+@settings(deadline=None, max_examples=40)
+@given(h=st.integers(1, 6), w=st.integers(1, 7), data=st.data(), vertical=st.sampled_from(["zeros", "replicate"]))
+def test_circular_pad_matches_torch_pad_on_each_axis(h, w, data, vertical):
+    left, right = data.draw(st.integers(0, w)), data.draw(st.integers(0, w))
+    top, bottom = data.draw(st.integers(0, 3)), data.draw(st.integers(0, 3))
+    x = _x(2, 3, h, w)
+    got = CircularPad2d((left, right, top, bottom), vertical=vertical)(x)
+    want = F.pad(x, (left, right, 0, 0), mode="circular")
+    want = F.pad(want, (0, 0, top, bottom), mode="constant" if vertical == "zeros" else "replicate")
+    torch.testing.assert_close(got, want, rtol=0, atol=0)
+
+
+def test_circular_pad_wraps_columns():
+    x = torch.arange(6.0).reshape(1, 1, 1, 6)
+    assert CircularPad2d((2, 1, 0, 0))(x).flatten().tolist() == [4, 5, 0, 1, 2, 3, 4, 5, 0]
+
+
+# --- circular convolution ------------------------------------------------------------------------------
+
+conv_configs = st.fixed_dictionaries({
+    "k": st.tuples(st.integers(1, 4), st.integers(1, 4)),
+    "s": st.tuples(st.integers(1, 3), st.integers(1, 3)),
+    "d": st.tuples(st.integers(1, 2), st.integers(1, 2)),
+    "g": st.sampled_from([1, 2]),
+    "p": st.tuples(st.integers(0, 2), st.integers(0, 3)),
+    "bias": st.booleans(),
+    "mode": st.sampled_from(["zeros", "replicate"]),
+})
+
+
+@settings(deadline=None, max_examples=60)
+@given(cfg=conv_configs, h=st.integers(6, 10), w=st.integers(6, 10))
+def test_circular_conv_equals_conv_of_wrapped_input(cfg, h, w):
+    layer = CircularConv2d(4, 2 * cfg["g"], cfg["k"], stride=cfg["s"], padding=cfg["p"], dilation=cfg["d"],
+                           groups=cfg["g"], bias=cfg["bias"], padding_mode=cfg["mode"]).double()
+    x = _x(2, 4, h, w)
+    ph, pw = cfg["p"]
+    xp = F.pad(x, (pw, pw, 0, 0), mode="circular")
+    xp = F.pad(xp, (0, 0, ph, ph), mode="constant" if cfg["mode"] == "zeros" else "replicate")
+    want = F.conv2d(xp, layer.weight, layer.bias, cfg["s"], 0, cfg["d"], cfg["g"])
+    torch.testing.assert_close(layer(x), want, rtol=1e-12, atol=1e-12)
+    if ph == 0:  # with no vertical padding PyTorch's own circular mode (which wraps both axes) agrees
+        ref = nn.Conv2d(4, 2 * cfg["g"], cfg["k"], stride=cfg["s"], padding=cfg["p"], dilation=cfg["d"],
+                        groups=cfg["g"], bias=cfg["bias"], padding_mode="circular").double()
+        ref.load_state_dict(layer.state_dict())
+        torch.testing.assert_close(layer(x), ref(x), rtol=1e-12, atol=1e-12)
+
+
+@settings(deadline=None, max_examples=20)
+@given(k=st.tuples(st.integers(1, 4), st.integers(1, 4)), d=st.integers(1, 2))
+def test_circular_conv_same_padding_keeps_size(k, d):
+    layer = CircularConv2d(2, 3, k, padding="same", dilation=d).double()
+    x = _x(1, 2, 9, 11)
+    assert layer(x).shape == (1, 3, 9, 11)
+    zero = nn.Conv2d(2, 3, k, padding="same", dilation=d).double()
+    zero.load_state_dict(layer.state_dict())
+    # Away from the seam the two agree; the circular one differs only in the wrapped columns.
+    reach = d * (max(k[1] - 1, 0))
+    torch.testing.assert_close(layer(x)[..., reach:11 - reach], zero(x)[..., reach:11 - reach])
+
+
+def test_parameter_count_and_weight_transfer_match_conv2d():
+    plain = nn.Conv2d(3, 8, 3, padding=1)
+    circ = CircularConv2d(3, 8, 3, padding=1)
+    assert sum(p.numel() for p in circ.parameters()) == sum(p.numel() for p in plain.parameters()) == 224
+    circ.load_state_dict(plain.state_dict())
+
+
+def _net(layer_cls, seed=0, **kw):
+    torch.manual_seed(seed)
+    return nn.Sequential(layer_cls(2, 4, 3, padding=1, **kw), nn.ReLU(), layer_cls(4, 4, 5, padding=2, **kw),
+                         nn.Tanh(), layer_cls(4, 1, 3, padding=1, **kw)).double()
+
+
+@settings(deadline=None, max_examples=25)
+@given(shift=st.integers(-20, 20), seed=st.integers(0, 1000))
+def test_circular_network_is_equivariant_to_horizontal_rolls(shift, seed):
+    net = _net(CircularConv2d, seed)
+    x = _x(2, 2, 8, 12, seed)
+    torch.testing.assert_close(net(torch.roll(x, shift, dims=3)), torch.roll(net(x), shift, dims=3),
+                               rtol=1e-12, atol=1e-12)
+
+
+def test_circular_network_is_not_equivariant_to_vertical_rolls():
+    net = _net(CircularConv2d)
+    x = _x(2, 2, 8, 12)
+    gap = (net(torch.roll(x, 3, dims=2)) - torch.roll(net(x), 3, dims=2)).abs().max()
+    assert gap > 1e-2
+
+
+def test_zero_padded_network_breaks_at_the_seam_only():
+    net = _net(nn.Conv2d)
+    x = _x(2, 2, 8, 24)
+    shift = 12
+    gap = (net(torch.roll(x, shift, dims=3)) - torch.roll(net(x), shift, dims=3)).abs().amax(dim=(0, 1, 2))
+    # The receptive field is 9 wide (radius 1 + 2 + 1 = 4): columns within 4 of either seam differ ...
+    near = [c for c in range(24) if min(c % 12, 12 - c % 12) <= 4]
+    far = [c for c in range(24) if c not in near]
+    assert gap[near].max() > 1e-2
+    # ... and every other column is exactly equivariant, as for the circular net.
+    assert gap[far].max() < 1e-12
+
+
+@settings(deadline=None, max_examples=15)
+@given(shift=st.integers(0, 8))
+def test_stride_two_circular_net_is_equivariant_to_even_rolls(shift):
+    torch.manual_seed(shift)
+    net = nn.Sequential(CircularConv2d(1, 3, 3, padding=1), nn.ReLU(), CircularConv2d(3, 2, 3, stride=2, padding=1)).double()
+    x = _x(1, 1, 8, 16, shift)
+    torch.testing.assert_close(net(torch.roll(x, 2 * shift, dims=3)), torch.roll(net(x), shift, dims=3),
+                               rtol=1e-12, atol=1e-12)
+
+
+# --- CoordConv ---------------------------------------------------------------------------------------------
+
+@settings(deadline=None, max_examples=30)
+@given(h=st.integers(1, 9), w=st.integers(1, 9), with_r=st.booleans())
+def test_coord_channels_are_normalised_per_axis(h, w, with_r):
+    c = coord_channels(h, w, with_r, dtype=torch.float64)
+    assert c.shape == (3 if with_r else 2, h, w)
+    rows = np.linspace(-1, 1, h) if h > 1 else np.zeros(1)
+    cols = np.linspace(-1, 1, w) if w > 1 else np.zeros(1)
+    np.testing.assert_allclose(c[0].numpy(), np.repeat(rows[:, None], w, 1), atol=1e-12)
+    np.testing.assert_allclose(c[1].numpy(), np.repeat(cols[None, :], h, 0), atol=1e-12)
+    if with_r:
+        np.testing.assert_allclose(c[2].numpy(), np.hypot(c[0].numpy(), c[1].numpy()), atol=1e-12)
+
+
+@pytest.mark.parametrize("with_r, extra", [(False, 2), (True, 3)])
+def test_coordconv_shapes_and_parameter_count(with_r, extra):
+    layer = CoordConv2d(3, 5, 3, with_r=with_r, padding=1, stride=2).double()
+    ref = nn.Conv2d(3 + extra, 5, 3, padding=1, stride=2)
+    assert sum(p.numel() for p in layer.parameters()) == sum(p.numel() for p in ref.parameters()) == 5 * (3 + extra) * 9 + 5
+    x = _x(2, 3, 7, 12)
+    y = layer(x)
+    assert y.shape == (2, 5, 4, 6)
+    coords = coord_channels(7, 12, with_r, dtype=torch.float64).expand(2, -1, -1, -1)
+    want = F.conv2d(torch.cat([x, coords], 1), layer.conv.weight, layer.conv.bias, stride=2, padding=1)
+    torch.testing.assert_close(y, want, rtol=1e-12, atol=1e-12)
+
+
+def test_coordconv_sees_position():
+    # A 1x1 CoordConv with zero input weights outputs its column coordinate: a plain conv cannot.
+    layer = CoordConv2d(1, 1, 1, bias=False).double()
+    with torch.no_grad():
+        layer.conv.weight.zero_()
+        layer.conv.weight[0, 2] = 1.0
+    y = layer(torch.zeros(1, 1, 4, 5, dtype=torch.float64))
+    np.testing.assert_allclose(y[0, 0, 0].detach().numpy(), np.linspace(-1, 1, 5))
+
+
+# --- SphConv ---------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("h, w", [(8, 16), (16, 32), (32, 64), (9, 18), (64, 128)])
+def test_sphconv_widths_grow_toward_the_poles(h, w):
+    sizes = sphconv_kernel_sizes(h, w)
+    widths = [kw for _, kw in sizes]
+    top = widths[: (h + 1) // 2]
+    assert all(a >= b for a, b in zip(top, top[1:])), widths  # non-increasing toward the equator
+    assert widths == widths[::-1]
+    assert widths[(h - 1) // 2] == 3  # a 3x3 kernel stays 3 wide at the equator
+    assert widths[0] > 3 and all(kw % 2 == 1 and kw <= w // 2 for kw in widths)
+    assert all(kh == 3 for kh, _ in sizes)
+
+
+def test_sphconv_widths_at_32x64():
+    widths = [kw for _, kw in sphconv_kernel_sizes(32, 64)]
+    assert widths[:9] == [31, 23, 13, 9, 7, 5, 5, 5, 3]
+
+
+def _sph(h=8, w=16, seed=0):
+    torch.manual_seed(seed)
+    return SphConv2d(2, 3, h, sphconv_kernel_sizes(h, w)).double()
+
+
+def test_sphconv_shape_and_parameter_count():
+    layer = _sph()
+    sizes = sphconv_kernel_sizes(8, 16)
+    assert layer(_x(2, 2, 8, 16)).shape == (2, 3, 8, 16)
+    n_weights = sum(3 * 2 * kh * kw for kh, kw in sizes[:4])
+    assert sum(p.numel() for p in layer.parameters()) == n_weights + 4 * 3
+
+
+def test_sphconv_matches_a_per_row_reference():
+    layer = _sph(seed=1)
+    x = _x(2, 2, 8, 16, 1)
+    y = layer(x)
+    for v, (kh, kw) in enumerate(layer.kernel_sizes):
+        xp = F.pad(F.pad(x, (kw // 2, kw // 2, 0, 0), mode="circular"), (0, 0, kh // 2, kh // 2))
+        full = F.conv2d(xp, layer.row_kernel(v), layer.bias[min(v, 7 - v)])
+        torch.testing.assert_close(y[:, :, v], full[:, :, v], rtol=1e-12, atol=1e-12)
+
+
+@settings(deadline=None, max_examples=10)
+@given(shift=st.integers(-16, 16))
+def test_sphconv_commutes_with_rolls_and_the_equator_mirror(shift):
+    layer = _sph(seed=2)
+    x = _x(1, 2, 8, 16, shift + 20)
+    torch.testing.assert_close(layer(torch.roll(x, shift, 3)), torch.roll(layer(x), shift, 3), rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(layer(x.flip(2)), layer(x).flip(2), rtol=1e-12, atol=1e-12)
+
+
+def test_sphconv_with_equator_kernel_everywhere_is_a_circular_conv():
+    sizes = [(3, 3)] * 6
+    layer = SphConv2d(1, 1, 6, sizes).double()
+    conv = CircularConv2d(1, 1, 3, padding=1).double()
+    w = torch.tensor([[1.0, 2.0, 1.0], [0.5, -3.0, 0.25], [1.0, 2.0, 1.0]], dtype=torch.float64)  # symmetric rows
+    with torch.no_grad():
+        for p in layer.weights:
+            p.copy_(w)
+        layer.bias.fill_(0.3)
+        conv.weight.copy_(w)
+        conv.bias.fill_(0.3)
+    x = _x(2, 1, 6, 10)
+    torch.testing.assert_close(layer(x), conv(x), rtol=1e-12, atol=1e-12)
+
+
+# --- tangent-plane kernels ----------------------------------------------------------------------------------------
+
+def test_tangent_taps_at_the_equator_are_the_neighbouring_pixels():
+    du, dv = kernel_tap_offsets(32, 64)
+    # Row 15 is half a pixel above the equator: taps land within 0.05 px of the 3x3 neighbourhood.
+    np.testing.assert_allclose(du[15], [[-1, 0, 1]] * 3, atol=0.05)
+    np.testing.assert_allclose(dv[15], [[-1] * 3, [0] * 3, [1] * 3], atol=0.05)
+    assert np.abs(du[0]).max() > 10  # next to the pole the taps spread over many columns
+
+
+def test_tangent_plane_conv_identity_and_roll():
+    rng = np.random.default_rng(0)
+    image = rng.random((2, 8, 16))
+    delta = np.zeros((2, 2, 3, 3))
+    delta[0, 0, 1, 1] = delta[1, 1, 1, 1] = 1.0
+    np.testing.assert_allclose(tangent_plane_conv(image, delta), image, atol=1e-12)
+    w = rng.normal(size=(3, 3))
+    out = tangent_plane_conv(image[0], w)
+    np.testing.assert_allclose(tangent_plane_conv(np.roll(image[0], 5, axis=1), w), np.roll(out, 5, axis=1), atol=1e-12)
+
+
+# --- bad input -------------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("call, err, name", [
+    (lambda: CircularPad2d(-1), ValueError, "padding"),
+    (lambda: CircularPad2d((1, 2)), TypeError, "padding"),
+    (lambda: CircularPad2d(1, vertical="circular"), ValueError, "vertical"),
+    (lambda: CircularPad2d(5)(torch.zeros(1, 1, 4, 4)), ValueError, "padding"),
+    (lambda: circular_pad2d(torch.zeros(4, 4), 1), ValueError, "x "),
+    (lambda: CircularConv2d(1, 1, 3, padding_mode="circular"), ValueError, "padding_mode"),
+    (lambda: CoordConv2d(0, 1, 3), ValueError, "in_channels"),
+    (lambda: CoordConv2d(1, 1, 3, with_r=1), TypeError, "with_r"),
+    (lambda: CoordConv2d(2, 1, 3)(torch.zeros(1, 3, 4, 4)), ValueError, "x "),
+    (lambda: coord_channels(0, 3), ValueError, "height/width"),
+    (lambda: SphConv2d(1, 1, 4, [3, 3, 3]), ValueError, "kernel_sizes"),
+    (lambda: SphConv2d(1, 1, 4, [3, 5, 3, 3]), ValueError, "kernel_sizes"),
+    (lambda: SphConv2d(1, 1, 2, [2, 2]), ValueError, "kernel_sizes"),
+    (lambda: SphConv2d(1, 1, 2, 3), TypeError, "kernel_sizes"),
+    (lambda: SphConv2d(1, 1, 0, []), ValueError, "height"),
+    (lambda: SphConv2d(1, 1, 4, [3] * 4)(torch.zeros(1, 1, 5, 8)), ValueError, "x "),
+    (lambda: sphconv_kernel_sizes(8, 16, kernel_size=2), ValueError, "kernel_size"),
+    (lambda: sphconv_kernel_sizes(8, 16, max_width=4), ValueError, "max_width"),
+    (lambda: tangent_plane_conv(np.zeros((2, 4, 8)), np.zeros((1, 1, 3, 3))), ValueError, "weight"),
+])
+def test_bad_input_names_the_argument(call, err, name):
+    with pytest.raises(err, match=name):
+        call()
