@@ -401,3 +401,14 @@ def test_conv_output_size_bad_input(kwargs, name, error):
 def test_same_padding_bad_input(kwargs, name, error):
     with pytest.raises(error, match=name):
         same_padding(**kwargs)
+
+
+@pytest.mark.parametrize("stride, padding, dilation", [(1, 1, 1), (2, "same", 1), ((1, 2), 2, (2, 1))])
+def test_depthwise_fast_path_matches_torch(stride, padding, dilation):
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((2, 5, 9, 8))
+    w = rng.standard_normal((5, 1, 3, 2))
+    b = rng.standard_normal(5)
+    ref = torch_reference(x, w, b, stride, padding, dilation, 5)
+    np.testing.assert_allclose(conv2d(x, w, b, stride, padding, dilation, groups=5), ref, rtol=TOL, atol=TOL)
+    assert conv2d(x.astype(np.float32), w.astype(np.float32), groups=5).dtype == np.float32

@@ -299,7 +299,9 @@ def conv2d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: 
 
     Method: the padded input is viewed as windows (N, g, C_in/g·kH·kW, H_out·W_out) — the
     im2col matrix, materialised by one copy — and multiplied by the weight reshaped to
-    (g, C_out/g, C_in/g·kH·kW): one ``np.matmul`` per (sample, group).
+    (g, C_out/g, C_in/g·kH·kW): one ``np.matmul`` per (sample, group). Depthwise layers
+    (C_in/g = C_out/g = 1), whose per-group product is a single row, instead sum the kH·kW
+    shifted window views, each scaled by its weight.
     """
     plan = _plan(input, weight, bias, stride, padding, dilation, groups)
     x, w, b, g = plan.x, plan.w, plan.b, plan.groups
@@ -307,6 +309,17 @@ def conv2d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: 
     c_out, c_g, kh, kw = w.shape
     out_h, out_w = plan.out_hw
     windows = _windows(x, (kh, kw), plan.stride, plan.dilation, plan.out_hw)
+    if c_g == 1 and c_out == g:
+        # Depthwise (one input and one output channel per group): each group's "matmul" is a
+        # (1 x kH·kW) row times a (kH·kW x H_out·W_out) matrix, far too thin for BLAS. Summing
+        # the kH·kW shifted views, each scaled by its tap, is the same product without im2col.
+        y = np.zeros((n, c_out, out_h, out_w), dtype=x.dtype)
+        for u in range(kh):
+            for v in range(kw):
+                y += w[None, :, 0, u, v, None, None] * windows[:, :, u, v]
+        if b is not None:
+            y += b[None, :, None, None]
+        return y
     # (N, C_in, kH, kW, H_out, W_out) -> (N, g, C_g·kH·kW, H_out·W_out): the one copy (im2col).
     cols = windows.reshape(n, g, c_g * kh * kw, out_h * out_w)
     kernels = w.reshape(g, c_out // g, c_g * kh * kw)
