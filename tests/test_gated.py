@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
 
+from cnnbook.data.strokes import make_stroke_masks
 from cnnbook.nn import GatedConv2d
 
 
@@ -91,3 +92,26 @@ def test_bad_input(kwargs, error, name):
     args.update(kwargs)
     with pytest.raises(error, match=name):
         GatedConv2d(**args)
+
+
+def test_stroke_masks_are_seeded_binary_and_nonempty():
+    a, b = make_stroke_masks(20, 32, seed=3), make_stroke_masks(20, 32, seed=3)
+    assert a.shape == (20, 1, 32, 32) and a.dtype == torch.float32
+    assert torch.equal(a, b)
+    assert not torch.equal(a, make_stroke_masks(20, 32, seed=4))
+    assert set(a.unique().tolist()) <= {0.0, 1.0}
+    assert bool((a.sum(dim=(1, 2, 3)) > 0).all())
+
+
+@pytest.mark.parametrize("kwargs, error, name", [
+    (dict(n=0), ValueError, "n"),
+    (dict(size=2), ValueError, "size"),
+    (dict(size=8.0), TypeError, "size"),
+    (dict(strokes=(3, 1)), ValueError, "strokes"),
+    (dict(width=(0.0, 2.0)), ValueError, "width"),
+])
+def test_stroke_masks_bad_input(kwargs, error, name):
+    args = dict(n=2)
+    args.update(kwargs)
+    with pytest.raises(error, match=name):
+        make_stroke_masks(**args)
