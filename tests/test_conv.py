@@ -412,3 +412,25 @@ def test_depthwise_fast_path_matches_torch(stride, padding, dilation):
     ref = torch_reference(x, w, b, stride, padding, dilation, 5)
     np.testing.assert_allclose(conv2d(x, w, b, stride, padding, dilation, groups=5), ref, rtol=TOL, atol=TOL)
     assert conv2d(x.astype(np.float32), w.astype(np.float32), groups=5).dtype == np.float32
+
+
+@settings(deadline=None, max_examples=40)
+@given(conv_configs())
+def test_im2col_times_weight_is_conv2d(config):
+    from cnnbook.functional.conv import im2col
+    x, weight, bias, kwargs = config
+    if kwargs["groups"] != 1:
+        x = x[:, : weight.shape[1]]
+        weight = weight[: weight.shape[0] // kwargs["groups"]]
+        bias = None
+        kwargs["groups"] = 1
+    cols = im2col(x, weight.shape[2:], kwargs["stride"], kwargs["padding"], kwargs["dilation"])
+    y = conv2d(x, weight, None, **kwargs)
+    assert cols.shape == (x.shape[0], weight[0].size, y.shape[2] * y.shape[3])
+    np.testing.assert_allclose((weight.reshape(weight.shape[0], -1) @ cols).reshape(y.shape), y, rtol=TOL, atol=TOL)
+
+
+def test_im2col_bad_kernel_size():
+    from cnnbook.functional.conv import im2col
+    with pytest.raises(ValueError, match="kernel_size"):
+        im2col(np.zeros((1, 1, 4, 4)), 0)

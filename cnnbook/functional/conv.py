@@ -33,7 +33,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from cnnbook.functional._args import as_array, check_ndim, check_nonnegative, check_positive, pair
 
-__all__ = ["conv2d", "conv2d_naive", "conv_output_size", "same_padding", "conv_flops", "im2col_bytes"]
+__all__ = ["conv2d", "conv2d_naive", "conv_output_size", "same_padding", "conv_flops", "im2col", "im2col_bytes"]
 
 PADDING_STRINGS = ("valid", "same")
 
@@ -274,6 +274,25 @@ def _windows(x: np.ndarray, kernel_hw: tuple[int, int], stride: tuple[int, int],
         strides=(s_n, s_c, s_h * dilation[0], s_w * dilation[1], s_h * stride[0], s_w * stride[1]),
         writeable=False,
     )
+
+
+def im2col(input: Any, kernel_size: Any, stride: Any = 1, padding: Any = 0, dilation: Any = 1) -> np.ndarray:
+    """The im2col matrix: every kernel window of the padded input, laid out as a column.
+
+    ``input`` (N, C, H, W) → (N, C·kH·kW, H_out·W_out), where row ``c·kH·kW + u·kW + v`` and
+    column ``i·W_out + j`` hold x̃[n, c, s_h·i + d_h·u, s_w·j + d_w·v]. Then a convolution is
+    one matrix product: ``weight.reshape(C_out, -1) @ im2col(x, ...)`` (for groups = 1).
+    Each pixel appears up to kH·kW times, so the matrix is about kH·kW/(s_h·s_w) times the input.
+    """
+    kh, kw = pair(kernel_size, "kernel_size")
+    check_positive((kh, kw), "kernel_size")
+    x = as_array(input, "input")
+    check_ndim(x, 4, "input", "(N, C, H, W)")
+    plan = _plan(x, np.zeros((1, x.shape[1], kh, kw), dtype=x.dtype), None, stride, padding, dilation, 1)
+    n, c = plan.x.shape[:2]
+    out_h, out_w = plan.out_hw
+    windows = _windows(plan.x, (kh, kw), plan.stride, plan.dilation, plan.out_hw)
+    return windows.reshape(n, c * kh * kw, out_h * out_w)
 
 
 def conv2d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,
