@@ -228,3 +228,40 @@ def test_output_size_bad_input(kwargs, error, name):
     args.update(kwargs)
     with pytest.raises(error, match=name):
         conv_transpose_output_size(**args)
+
+
+@pytest.mark.parametrize("factor", [2, 4])
+def test_bilinear_kernel_matches_interpolate_in_the_interior(factor):
+    from cnnbook.functional.transposed import bilinear_kernel
+
+    x = np.random.default_rng(factor).standard_normal((2, 3, 6, 5))
+    w = np.broadcast_to(bilinear_kernel(factor), (3, 1, 2 * factor, 2 * factor))
+    up = conv_transpose2d(x, w, stride=factor, padding=factor // 2, groups=3)
+    ref = F.interpolate(torch.from_numpy(x), scale_factor=factor, mode="bilinear", align_corners=False).numpy()
+    assert up.shape == ref.shape
+    m = factor // 2 + 1
+    np.testing.assert_allclose(up[..., m:-m, m:-m], ref[..., m:-m, m:-m], rtol=1e-12, atol=1e-12)
+    assert np.abs(up[..., 0, :] - ref[..., 0, :]).max() > 1e-3
+
+
+def test_bilinear_kernel_factor_2_values_and_bad_factor():
+    from cnnbook.functional.transposed import bilinear_kernel
+
+    np.testing.assert_allclose(bilinear_kernel(2), np.outer([1, 3, 3, 1], [1, 3, 3, 1]) / 16)
+    with pytest.raises(ValueError, match="factor"):
+        bilinear_kernel(3)
+    with pytest.raises(TypeError, match="factor"):
+        bilinear_kernel(2.0)
+
+
+def test_nyquist_energy():
+    from cnnbook.functional.transposed import nyquist_energy
+
+    i, j = np.indices((8, 8))
+    checker = (-1.0) ** (i + j)
+    stripes = (-1.0) ** j
+    smooth = np.cos(2 * np.pi * j / 8)
+    np.testing.assert_allclose(nyquist_energy(np.stack([checker, stripes, smooth, np.ones((8, 8))])),
+                               [1.0, 1.0, 0.0, 0.0], atol=1e-12)
+    with pytest.raises(ValueError, match="images"):
+        nyquist_energy(np.ones((7, 8)))
