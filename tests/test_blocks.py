@@ -302,3 +302,12 @@ def test_probes_bad_arguments():
         shift_response(model, torch.zeros(1, 1, 8, 8), shifts=[])
     with pytest.raises(ValueError, match="width"):
         shift_response(model, torch.zeros(1, 1, 8, 8), shifts=[0, 2], width=7)
+
+
+def test_shift_response_after_global_pooling_has_no_equivariance():
+    torch.manual_seed(0)
+    image = torch.rand(1, 1, 12, 20, dtype=torch.float64)
+    net = nn.Sequential(nn.Conv2d(1, 2, 3), nn.AdaptiveAvgPool2d(1)).double()
+    out = shift_response(net, image, shifts=[0, 4], stride=4)
+    assert out["equivariance"][0] == 0 and math.isnan(out["equivariance"][1])
+    assert 0 < out["invariance"][1] < 0.5

@@ -358,7 +358,8 @@ def shift_response(feature_fn: Callable[[torch.Tensor], torch.Tensor], image: to
 
     - ``invariance[t]  = ||F_t - F_0|| / ||F_0||`` (0 means the features ignore the shift);
     - ``equivariance[t] = ||F_t[..., :W'-m] - F_0[..., m:]|| / ||F_0[..., m:]||`` (0 means the
-      features move with the input, by m feature pixels).
+      features move with the input, by m feature pixels); NaN when ``m`` is not smaller than the
+      feature map's width W' (for example after global pooling, where W' = 1).
 
     Returns ``{"shifts", "invariance", "equivariance"}`` as NumPy arrays.
     """
@@ -378,8 +379,9 @@ def shift_response(feature_fn: Callable[[torch.Tensor], torch.Tensor], image: to
             inv.append(float((feats - base).norm() / base.norm()))
             m = int(round(t / stride))
             keep = base.shape[-1] - m
-            if keep < 1:
-                raise ValueError(f"shift {t} moves the features out of the map of width {base.shape[-1]}")
+            if keep < 1:  # the features moved out of the map: nothing left to compare
+                eqv.append(float("nan"))
+                continue
             ref = base[..., m:]
             eqv.append(float((feats[..., :keep] - ref).norm() / ref.norm()))
     return {"shifts": np.asarray(shifts), "invariance": np.asarray(inv), "equivariance": np.asarray(eqv)}
