@@ -82,3 +82,26 @@ def test_bad_arguments(kwargs, error, name):
 def test_wrong_input_channels():
     with pytest.raises(ValueError, match="input"):
         ASPP(4, 8).eval()(torch.randn(1, 3, 6, 6))
+
+
+def test_conv_macs_counts_each_branch():
+    from cnnbook.nn.aspp import conv_macs
+
+    model = ASPP(8, 4, rates=(2, 3)).eval()
+    h = w = 5
+    per_pixel = 4 * 8 * (1 + 9 + 9) + 4 * 4 * 4     # 1x1, two 3x3 branches, projection
+    assert conv_macs(model, torch.randn(2, 8, h, w)) == 2 * (per_pixel * h * w + 4 * 8)  # + pooling (1 pixel)
+    conv = torch.nn.Conv2d(8, 4, 3, padding=6, dilation=6, bias=False)
+    assert conv_macs(conv, torch.randn(1, 8, h, w)) == 4 * 8 * 9 * h * w   # dilation: same cost
+
+
+def test_tiny_segmenter_shapes_and_errors():
+    from cnnbook.nn.aspp import TinySegmenter
+
+    for head in ("plain", "aspp"):
+        model = TinySegmenter(head, channels=4).eval()
+        assert model(torch.randn(2, 1, 32, 24)).shape == (2, 1, 32, 24)
+    with pytest.raises(ValueError, match="head"):
+        TinySegmenter("unet")
+    with pytest.raises(ValueError, match="channels"):
+        TinySegmenter(channels=0)
