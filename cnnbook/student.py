@@ -134,6 +134,8 @@ def make_student_edition(root: Path, out: Path) -> list[Path]:
     config.setdefault("sphinx", {}).setdefault("config", {})["hide_solutions"] = True
     extra = config["sphinx"]["config"].get("html_extra_path", [])
     config["sphinx"]["config"]["html_extra_path"] = [str((root / p).resolve()) for p in extra]
+    local = config["sphinx"].get("local_extensions") or {}
+    config["sphinx"]["local_extensions"] = {name: str((root / p).resolve()) for name, p in local.items()}
     (out / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
     written = []
     for path in sorted((out / "book").rglob("*.ipynb")):

@@ -1,0 +1,26 @@
+"""Student notebooks run end to end, and every stubbed exercise's checker says "not implemented yet"."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from cnnbook.student import STUB, student_notebook
+from tests._book import ROOT, book_notebooks
+
+
+@pytest.mark.parametrize("notebook", [str(p.relative_to(ROOT)) for p in book_notebooks()])
+def test_student_notebook_runs_and_checkers_report_not_implemented(notebook):
+    path = ROOT / notebook
+    student = student_notebook(nbformat.read(path, as_version=4))
+    stubbed = [c for c in student.cells if c.cell_type == "code" and STUB in c.source]
+    assert len(stubbed) >= 3, f"{notebook}: expected at least 3 exercises with code, found {len(stubbed)}"
+    NotebookClient(student, timeout=300, kernel_name="python3",
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    for cell in stubbed:
+        text = "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
+        assert "not implemented yet" in text, f"{notebook}: a stubbed exercise printed {text!r}"
+        assert not any(o.output_type == "error" for o in cell.outputs)
