@@ -286,3 +286,27 @@ def test_tangent_plane_conv_identity_and_roll():
 def test_bad_input_names_the_argument(call, err, name):
     with pytest.raises(err, match=name):
         call()
+
+
+# --- data for the chapter's experiments -------------------------------------------------------------------------------
+
+def test_digit_panoramas_wrap_across_the_seam():
+    from cnnbook.data.panorama import make_digit_panoramas, place_on_panorama
+
+    digit = torch.arange(1.0, 65.0).reshape(1, 1, 8, 8)
+    pano = place_on_panorama(digit, [45], [2], height=16, width=48)
+    torch.testing.assert_close(torch.roll(pano, -45, dims=3)[0, 0, 2:10, :8], digit[0, 0])
+    assert pano.sum() == digit.sum()
+    x, y, cols = make_digit_panoramas(10, "test", seed=3)
+    assert x.shape == (10, 1, 16, 48) and y.shape == (10,) and cols.min() >= 0 and cols.max() < 48
+
+
+def test_not_so_clevr_sizes_match_the_paper_at_full_size():
+    from cnnbook.data.coordconv import not_so_clevr, square_images
+
+    full = not_so_clevr(64, 4, split="quadrant")
+    assert len(full["train_index"]) + len(full["test_index"]) == 3136 and len(full["test_index"]) == 729
+    small = not_so_clevr(16, 1, split="uniform", seed=0)
+    assert len(small["train_index"]) + len(small["test_index"]) == 14 * 14
+    img = square_images(small["test_ij"][:1], 16, 1)
+    assert img.sum() == 9 and img[0, 0].flatten().argmax() // 16 == small["test_ij"][0, 0] - 1
