@@ -67,12 +67,13 @@ class PHDConv(nn.Module):
 
     def _table(self, level: int, device: torch.device) -> torch.Tensor:
         if level not in self._tables:
-            self._tables[level] = torch.from_numpy(np.array(face_neighbors(level)))
+            self._tables[level] = torch.from_numpy(np.array(face_neighbors(level)).reshape(-1))
         return self._tables[level].to(device)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         level = _check_input(x, self.in_channels)
-        gathered = x[:, :, self._table(level, x.device)]  # (N, C_in, F, 10)
+        n, c, f = x.shape
+        gathered = x.index_select(2, self._table(level, x.device)).view(n, c, f, 10)  # (N, C_in, F, 10)
         y = torch.einsum("ncfk,ock->nof", gathered, self.weight)
         if self.bias is not None:
             y = y + self.bias[:, None]
