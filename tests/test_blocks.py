@@ -311,3 +311,16 @@ def test_shift_response_after_global_pooling_has_no_equivariance():
     out = shift_response(net, image, shifts=[0, 4], stride=4)
     assert out["equivariance"][0] == 0 and math.isnan(out["equivariance"][1])
     assert 0 < out["invariance"][1] < 0.5
+
+
+def test_trace_shapes_lists_leaf_layers_in_call_order():
+    from cnnbook.nn.blocks import trace_shapes
+
+    rows = trace_shapes(EncoderBlock(3, 8).eval(), torch.zeros(1, 3, 37, 45))
+    assert rows == [("conv", "Conv2d", (1, 8, 19, 23)), ("norm", "BatchNorm2d", (1, 8, 19, 23)),
+                    ("act", "ReLU", (1, 8, 19, 23))]
+    rows = trace_shapes(UNet(1, 2, widths=(4, 8)).eval(), torch.zeros(1, 1, 7, 9))
+    assert rows[-1] == ("head", "Conv2d", (1, 2, 7, 9))
+    assert ("fuse.0.conv", "Conv2d", (1, 4, 7, 9)) in rows
+    with pytest.raises(TypeError, match="model"):
+        trace_shapes(lambda t: t, torch.zeros(1))

@@ -13,6 +13,7 @@ Blocks, all NCHW:
 Probes (used by "Why convolutions"):
 
 - :func:`match_size`: crop or zero-pad a map to a given (H, W) (how the U-Net handles odd sizes).
+- :func:`trace_shapes`: the output shape of every layer, in the order the layers run.
 - :func:`conv_matrix`: the dense matrix of a single-channel 2-D convolution.
 - :func:`gradient_receptive_field` and :func:`receptive_field_extent`: which input pixels reach one output.
 - :func:`shift_response`: how much a feature map changes when its input is shifted.
@@ -39,6 +40,7 @@ __all__ = [
     "ACTIVATIONS",
     "DECODER_MODES",
     "match_size",
+    "trace_shapes",
     "conv_matrix",
     "gradient_receptive_field",
     "receptive_field_extent",
@@ -282,6 +284,33 @@ def match_size(x: torch.Tensor, size: Sequence[int]) -> torch.Tensor:
     if dh or dw:
         x = F.pad(x, (0, dw, 0, dh))
     return x
+
+
+def trace_shapes(model: nn.Module, x: torch.Tensor) -> list[tuple[str, str, tuple[int, ...]]]:
+    """Run ``model(x)`` once (no gradients) and record every leaf layer's output shape in call order.
+
+    Returns a list of ``(name, layer type, output shape)``, where ``name`` is the layer's dotted path in
+    ``model`` (for example ``'encoders.0.conv'``). Operations that are not modules (such as the U-Net's
+    concatenation) do not appear, but their effect shows in the next layer's input.
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"x must be a tensor, got {type(x).__name__}")
+    records: list[tuple[str, str, tuple[int, ...]]] = []
+    hooks = []
+    for name, module in model.named_modules():
+        if name and not any(True for _ in module.children()):
+            def hook(mod, inputs, output, name=name):
+                records.append((name, type(mod).__name__, tuple(output.shape)))
+            hooks.append(module.register_forward_hook(hook))
+    try:
+        with torch.no_grad():
+            model(x)
+    finally:
+        for h in hooks:
+            h.remove()
+    return records
 
 
 def conv_matrix(weight: torch.Tensor, height: int, width: int, padding: int = 0) -> torch.Tensor:
