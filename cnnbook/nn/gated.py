@@ -15,6 +15,7 @@ import numbers
 from collections.abc import Callable
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 __all__ = ["GatedConv2d"]
@@ -71,5 +72,13 @@ class GatedConv2d(nn.Module):
         return torch.sigmoid(self.gate(x))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """φ(conv_f(x)) ⊙ σ(conv_g(x)) for x of shape (N, C_in, H, W)."""
-        return self.activation(self.feature(x)) * self.gates(x)
+        """φ(conv_f(x)) ⊙ σ(conv_g(x)) for x of shape (N, C_in, H, W).
+
+        Both branches run as one convolution with 2·C_out output channels (the reference
+        code's layout), which is the same function and about half the overhead.
+        """
+        f, g = self.feature, self.gate
+        both = F.conv2d(x, torch.cat([f.weight, g.weight]), torch.cat([f.bias, g.bias]),
+                        f.stride, f.padding, f.dilation)
+        features, gating = both.chunk(2, dim=1)
+        return self.activation(features) * torch.sigmoid(gating)
