@@ -33,9 +33,10 @@ def place_on_panorama(digits: torch.Tensor, columns, rows, height: int = 16, wid
     if rows.min(initial=0) < 0 or rows.max(initial=0) > height - h:
         raise ValueError(f"rows must lie in [0, {height - h}] so the digit fits in height={height}")
     out = torch.zeros(n, 1, height, width, dtype=digits.dtype)
-    cols = (columns[:, None] + np.arange(w)[None, :]) % width  # (N, w)
-    for k in range(n):
-        out[k, 0, rows[k]: rows[k] + h][:, cols[k]] = digits[k, 0]
+    cols = torch.from_numpy((columns[:, None, None] + np.arange(w)[None, None, :]) % width)  # (N, 1, w)
+    rr = torch.from_numpy(rows[:, None, None] + np.arange(h)[None, :, None])  # (N, h, 1)
+    kk = torch.arange(n)[:, None, None]
+    out[kk, 0, rr, cols] = digits[:, 0]
     return out
 
 
