@@ -33,8 +33,8 @@ TIES = np.array([[3, 3, 0, 1],
 
 
 def check_ceil_output_size(answer: Any) -> Verdict:
-    """Exercise 'The last window in ceil mode': i = 5, k = 2, s = 2, p = 1, ceil_mode=True."""
-    return check(answer, pool_output_size(5, 2, stride=2, padding=1, ceil_mode=True), name="output size")
+    """Exercise 'The last window in ceil mode': i = 7, k = 2, s = 3, p = 1, ceil_mode=True."""
+    return check(answer, pool_output_size(7, 2, stride=3, padding=1, ceil_mode=True), name="output size")
 
 
 def check_tie_indices(answer: Any) -> Verdict:
