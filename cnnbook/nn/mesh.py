@@ -33,7 +33,9 @@ class MeshConv(nn.Module):
     - ``coeffs`` theta has shape (C_out, C_in, 4) in the order identity, Laplacian, EW, NS (as in
       the reference code), ``bias`` (C_out): 4 C_in C_out + C_out parameters;
     - the operators are :func:`cnnbook.sphere.mesh_operators` (``level``, ``area``), stored as
-      sparse float64 buffers (cast to the input's dtype on use). By default the Laplacian is area-normalised (the paper's formula).
+      one stacked sparse float64 buffer ``operators`` of shape (3V, V) (Laplacian, EW, NS rows;
+      cast to the input's dtype on use). By default the Laplacian is area-normalised (the
+      paper's formula).
     """
 
     def __init__(self, in_channels: int, out_channels: int, level: int, bias: bool = True,
@@ -46,9 +48,9 @@ class MeshConv(nn.Module):
             raise ValueError(f"area must be one of {', '.join(repr(a) for a in AREAS)}, got {area!r}")
         ops = mesh_operators(self.level, area)
         self.num_vertices = ops.laplacian.shape[0]
-        self.register_buffer("laplacian", _to_torch(ops.laplacian), persistent=False)
-        self.register_buffer("d_ew", _to_torch(ops.d_ew), persistent=False)
-        self.register_buffer("d_ns", _to_torch(ops.d_ns), persistent=False)
+        # The three operators stacked into one (3V, V) sparse matrix: one sparse product per call.
+        stacked = sp.vstack([ops.laplacian, ops.d_ew, ops.d_ns]).tocsr()
+        self.register_buffer("operators", _to_torch(stacked), persistent=False)
         self.coeffs = nn.Parameter(torch.empty(out_channels, in_channels, 4))
         self.bias = nn.Parameter(torch.empty(out_channels)) if bias else None
         bound = 1 / math.sqrt(4 * in_channels)
@@ -65,17 +67,16 @@ class MeshConv(nn.Module):
                              f"V={self.num_vertices}) for level {self.level}, got {tuple(x.shape)}")
         n, c, v = x.shape
         flat = x.reshape(n * c, v).t()  # (V, N*C)
-        outs = [x]
-        for op in (self.laplacian, self.d_ew, self.d_ns):
-            op = op.to(dtype=x.dtype)
-            outs.append(torch.sparse.mm(op, flat).t().reshape(n, c, v))
-        return torch.stack(outs, dim=2)
+        applied = torch.sparse.mm(self.operators.to(dtype=x.dtype), flat)  # (3V, N*C)
+        applied = applied.reshape(3, v, n, c).permute(2, 3, 0, 1)  # (N, C, 3, V)
+        return torch.cat([x[:, :, None], applied], dim=2)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        y = torch.einsum("nckv,ock->nov", self.features(x), self.coeffs)
-        if self.bias is not None:
-            y = y + self.bias[:, None]
-        return y
+        feats = self.features(x)  # (N, C_in, 4, V)
+        n, c, _, v = feats.shape
+        rows = feats.permute(0, 3, 1, 2).reshape(n, v, 4 * c)  # [n, v, c * 4 + k]
+        weight = self.coeffs.reshape(self.out_channels, 4 * c)
+        return nn.functional.linear(rows, weight, self.bias).transpose(1, 2)
 
     def extra_repr(self) -> str:
         return f"{self.in_channels}, {self.out_channels}, level={self.level}, bias={self.bias is not None}"

@@ -73,11 +73,12 @@ class PHDConv(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         level = _check_input(x, self.in_channels)
         n, c, f = x.shape
-        gathered = x.index_select(2, self._table(level, x.device)).view(n, c, f, 10)  # (N, C_in, F, 10)
-        y = torch.einsum("ncfk,ock->nof", gathered, self.weight)
-        if self.bias is not None:
-            y = y + self.bias[:, None]
-        return y
+        # One gather and one matrix product: faces-last -> (N, F, C_in), gather the 10 neighbours of
+        # every face -> (N, F, 10 C_in), multiply by the (C_out, 10 C_in) weight -> (N, F, C_out).
+        # This is several times faster (forward and backward) than an einsum over (N, C_in, F, 10).
+        rows = x.transpose(1, 2).index_select(1, self._table(level, x.device)).reshape(n, f, 10 * c)
+        weight = self.weight.transpose(1, 2).reshape(self.out_channels, 10 * c)  # [o, k * C_in + c]
+        return nn.functional.linear(rows, weight, self.bias).transpose(1, 2)
 
     def extra_repr(self) -> str:
         return f"{self.in_channels}, {self.out_channels}, kernel=10 triangles, bias={self.bias is not None}"
