@@ -50,7 +50,7 @@ RIGHT = [
     (ex.check_tap_offset, _tap, lambda v, h, w: 1.0),
     (ex.check_sphconv_kernel_count, lambda: 16, lambda: 32),
     (ex.check_sphconv_weight_count,
-     lambda: 3 * (31 + 23 + 13 + 9 + 7 + 5 + 5 + 5 + 3 * 8), lambda: 9 * 16),
+     lambda: 5 * (31 + 25 + 13 + 9) + 3 * (7 + 7 + 5 * 7 + 3 * 3), lambda: 9 * 16),
 ]
 
 

@@ -68,12 +68,14 @@ def kernel_footprint(height: int, width: int, kernel_size: int = 3) -> tuple[np.
 
 
 def sphconv_kernel_sizes(height: int, width: int, kernel_size: int = 3,
-                         max_width: int | None = None) -> list[tuple[int, int]]:
+                         max_width: int | None = None, slack: float = 0.1) -> list[tuple[int, int]]:
     """Per-row kernel size (k_h, k_w) of a SphConv layer that imitates a tangent-plane kernel.
 
-    As in Su & Grauman, row v's kernel is the bounding box of the projected taps, rounded to whole
-    pixels: k_w = 2 round(max |du|) + 1 and k_h = 2 round(max |dv|) + 1 (odd, centred). (Bilinear
-    sampling also reads the pixels next to a tap, so the box is a close fit, not an exact one.)
+    As in Su & Grauman, row v's kernel is the bounding box of the projected taps, grown to whole
+    pixels: k_w = 2 ceil(max |du| - slack) + 1 and k_h = 2 ceil(max |dv| - slack) + 1 (odd, centred).
+    Rounding *up* keeps the pixels that bilinear sampling reads around each tap; ``slack`` (pixels)
+    ignores tiny overhangs, so that near the equator, where the taps sit within a few hundredths of a
+    pixel of the ordinary grid, a 3 x 3 kernel stays 3 x 3.
     Widths are capped at ``max_width`` (default: the largest odd number <= W / 2), because at the
     rows next to the poles the taps wrap over the pole to the opposite longitude. The sizes are
     computed for the northern half and mirrored, so row v and row H - 1 - v always agree. At the
@@ -90,11 +92,13 @@ def sphconv_kernel_sizes(height: int, width: int, kernel_size: int = 3,
         if max_width % 2 == 0:
             raise ValueError(f"max_width must be odd, got {max_width}")
     max_width = max(max_width, k)
+    if not 0 <= slack < 1:
+        raise ValueError(f"slack must be in [0, 1) pixels, got {slack}")
     half_w, half_h = kernel_footprint(height, width, k)
     sizes_top = []
     for v in range((height + 1) // 2):
-        kw = 2 * int(math.floor(half_w[v] + 0.5)) + 1
-        kh = 2 * int(math.floor(half_h[v] + 0.5)) + 1
+        kw = 2 * int(math.ceil(half_w[v] - slack)) + 1
+        kh = 2 * int(math.ceil(half_h[v] - slack)) + 1
         sizes_top.append((max(kh, k), min(max(kw, k), max_width)))
     # Monotone toward the poles: a row never gets a narrower kernel than a row nearer the equator.
     for v in range(len(sizes_top) - 2, -1, -1):
