@@ -78,7 +78,7 @@ class PHDConv(nn.Module):
         # This is several times faster (forward and backward) than an einsum over (N, C_in, F, 10).
         rows = x.transpose(1, 2).index_select(1, self._table(level, x.device)).reshape(n, f, 10 * c)
         weight = self.weight.transpose(1, 2).reshape(self.out_channels, 10 * c)  # [o, k * C_in + c]
-        return nn.functional.linear(rows, weight, self.bias).transpose(1, 2)
+        return nn.functional.linear(rows, weight, self.bias).transpose(1, 2).contiguous()
 
     def extra_repr(self) -> str:
         return f"{self.in_channels}, {self.out_channels}, kernel=10 triangles, bias={self.bias is not None}"
