@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["as_array", "check_ndim", "pair", "check_positive", "check_nonnegative"]
+__all__ = ["as_array", "check_ndim", "integer", "pair", "check_positive", "check_nonnegative"]
 
 
 def as_array(value: Any, name: str) -> np.ndarray:
@@ -37,6 +37,13 @@ def check_ndim(array: np.ndarray, ndim: int, name: str, layout: str = "(N, C, H,
         raise ValueError(
             f"{name} must be a {ndim}-D array {layout}, got {array.ndim}-D with shape {tuple(array.shape)}"
         )
+
+
+def integer(value: Any, name: str) -> int:
+    """Return ``value`` as a Python int; raise ``TypeError`` naming ``name`` for bools and non-integers."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
+    return int(value)
 
 
 def pair(value: Any, name: str) -> tuple[int, int]:

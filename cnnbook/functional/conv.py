@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from cnnbook.functional._args import as_array, check_ndim, check_nonnegative, check_positive, pair
+from cnnbook.functional._args import as_array, check_ndim, check_nonnegative, check_positive, integer, pair
 
 __all__ = ["conv2d", "conv2d_naive", "conv_output_size", "same_padding", "conv_flops", "im2col", "im2col_bytes"]
 
@@ -41,12 +41,6 @@ PADDING_STRINGS = ("valid", "same")
 # ---------------------------------------------------------------------------------------------
 # Output-size arithmetic
 # ---------------------------------------------------------------------------------------------
-
-def _int_arg(value: Any, name: str) -> int:
-    """Return ``value`` as a Python int; ``TypeError`` naming ``name`` for bools and non-integers."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
-    return int(value)
 
 
 def same_padding(size: int, kernel_size: int, stride: int = 1, dilation: int = 1) -> tuple[int, int]:
@@ -64,10 +58,10 @@ def same_padding(size: int, kernel_size: int, stride: int = 1, dilation: int = 1
     >>> same_padding(224, 3, stride=2)
     (0, 1)
     """
-    size = _int_arg(size, "size")
-    kernel_size = _int_arg(kernel_size, "kernel_size")
-    stride = _int_arg(stride, "stride")
-    dilation = _int_arg(dilation, "dilation")
+    size = integer(size, "size")
+    kernel_size = integer(kernel_size, "kernel_size")
+    stride = integer(stride, "stride")
+    dilation = integer(dilation, "dilation")
     check_positive((size,), "size")
     check_positive((kernel_size,), "kernel_size")
     check_positive((stride,), "stride")
@@ -94,10 +88,10 @@ def conv_output_size(size: int, kernel_size: int, stride: int = 1, padding: int 
     >>> conv_output_size(7, 3, dilation=2)
     3
     """
-    size = _int_arg(size, "size")
-    kernel_size = _int_arg(kernel_size, "kernel_size")
-    stride = _int_arg(stride, "stride")
-    dilation = _int_arg(dilation, "dilation")
+    size = integer(size, "size")
+    kernel_size = integer(kernel_size, "kernel_size")
+    stride = integer(stride, "stride")
+    dilation = integer(dilation, "dilation")
     check_positive((size,), "size")
     check_positive((kernel_size,), "kernel_size")
     check_positive((stride,), "stride")
@@ -109,7 +103,7 @@ def conv_output_size(size: int, kernel_size: int, stride: int = 1, padding: int 
             before, after = same_padding(size, kernel_size, stride, dilation)
             return _one_axis(size, kernel_size, stride, before + after, dilation, "size")
         padding = 0
-    padding = _int_arg(padding, "padding")
+    padding = integer(padding, "padding")
     check_nonnegative((padding,), "padding")
     return _one_axis(size, kernel_size, stride, 2 * padding, dilation, "size")
 

@@ -19,12 +19,11 @@ Output size per axis: o = (i - 1)s - 2p + d(k - 1) + output_padding + 1.
 
 from __future__ import annotations
 
-import numbers
 from typing import Any
 
 import numpy as np
 
-from cnnbook.functional._args import as_array, check_ndim, check_nonnegative, check_positive, pair
+from cnnbook.functional._args import as_array, check_ndim, check_nonnegative, check_positive, integer, pair
 
 __all__ = [
     "conv_transpose2d",
@@ -35,11 +34,6 @@ __all__ = [
     "nyquist_energy",
 ]
 
-
-def _check_int(value: Any, name: str) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
-    return int(value)
 
 
 def conv_transpose_output_size(size: int, kernel_size: int, stride: int = 1, padding: int = 0,
@@ -57,12 +51,12 @@ def conv_transpose_output_size(size: int, kernel_size: int, stride: int = 1, pad
     >>> conv_transpose_output_size(16, 3, stride=2, padding=1, output_padding=1)
     32
     """
-    i = _check_int(size, "size")
-    k = _check_int(kernel_size, "kernel_size")
-    s = _check_int(stride, "stride")
-    p = _check_int(padding, "padding")
-    a = _check_int(output_padding, "output_padding")
-    d = _check_int(dilation, "dilation")
+    i = integer(size, "size")
+    k = integer(kernel_size, "kernel_size")
+    s = integer(stride, "stride")
+    p = integer(padding, "padding")
+    a = integer(output_padding, "output_padding")
+    d = integer(dilation, "dilation")
     check_positive((i,), "size")
     check_positive((k,), "kernel_size")
     check_positive((s,), "stride")
@@ -86,7 +80,7 @@ def _prepare(input, weight, bias, stride, padding, output_padding, groups, dilat
     w = as_array(weight, "weight")
     check_ndim(x, 4, "input", "(N, C_in, H, W)")
     check_ndim(w, 4, "weight", "(C_in, C_out/groups, kH, kW)")
-    g = _check_int(groups, "groups")
+    g = integer(groups, "groups")
     check_positive((g,), "groups")
     s, p, a, d = (pair(stride, "stride"), pair(padding, "padding"),
                   pair(output_padding, "output_padding"), pair(dilation, "dilation"))
@@ -236,7 +230,7 @@ def bilinear_kernel(factor: int = 2) -> np.ndarray:
     align_corners=False)``; at the border the transposed conv sees zeros where interpolate
     repeats the edge pixel.
     """
-    f = _check_int(factor, "factor")
+    f = integer(factor, "factor")
     if f < 2 or f % 2:
         raise ValueError(f"factor must be an even positive int (2, 4, ...), got {f}")
     u = np.arange(2 * f)
