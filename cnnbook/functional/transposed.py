@@ -19,7 +19,6 @@ Output size per axis: o = (i - 1)s - 2p + d(k - 1) + output_padding + 1.
 
 from __future__ import annotations
 
-from typing import Any
 
 import numpy as np
 
