@@ -9,6 +9,7 @@ from scipy.spatial.transform import Rotation
 
 from cnnbook.data.sphere_digits import make_sphere_digits, project_digit
 from cnnbook.nn import MeshConv, PHDConv, PHDPool
+from cnnbook.nn.mesh import MeshPool
 from cnnbook.sphere import face_children, face_neighbors, icosphere, mesh_operators
 from cnnbook.sphere.icosphere import face_centers
 
@@ -56,6 +57,20 @@ def test_meshconv_matches_its_formula(cin, cout, level):
     feats = np.stack([xs, xs @ ops.laplacian.T.toarray(), xs @ ops.d_ew.T.toarray(), xs @ ops.d_ns.T.toarray()], 2)
     expected = np.einsum("nckv,ock->nov", feats, conv.coeffs.detach().numpy()) + conv.bias.detach().numpy()[:, None]
     np.testing.assert_allclose(y.detach().numpy(), expected, rtol=1e-10, atol=1e-10)
+
+
+def test_meshpool_keeps_the_coarse_vertices():
+    x = torch.randn(2, 3, 642, dtype=torch.float64)
+    y = MeshPool()(x)
+    assert y.shape == (2, 3, 162) and n_params(MeshPool()) == 0
+    np.testing.assert_array_equal(y.numpy(), x.numpy()[..., :162])
+    np.testing.assert_array_equal(icosphere(3)[0][:162], icosphere(2)[0])  # they are level 2's vertices
+    with pytest.raises(ValueError, match="input"):
+        MeshPool()(torch.randn(1, 1, 12))
+    with pytest.raises(ValueError, match="input"):
+        MeshPool()(torch.randn(1, 1, 100))
+    with pytest.raises(TypeError, match="input"):
+        MeshPool()(np.zeros((1, 1, 42)))
 
 
 def test_meshconv_gradients_flow():

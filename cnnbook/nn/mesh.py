@@ -9,11 +9,11 @@ import scipy.sparse as sp
 import torch
 from torch import nn
 
-from cnnbook.sphere.icosphere import _check_level
+from cnnbook.sphere.icosphere import _check_level, level_of
 from cnnbook.sphere.mesh_ops import AREAS, mesh_operators
 from cnnbook.nn.polyhedral import _check_channels
 
-__all__ = ["MeshConv"]
+__all__ = ["MeshConv", "MeshPool"]
 
 
 def _to_torch(matrix: sp.spmatrix) -> torch.Tensor:
@@ -80,3 +80,25 @@ class MeshConv(nn.Module):
 
     def extra_repr(self) -> str:
         return f"{self.in_channels}, {self.out_channels}, level={self.level}, bias={self.bias is not None}"
+
+
+class MeshPool(nn.Module):
+    """UGSCNN's vertex downsampling: keep the coarser level's vertices.
+
+    Input (N, C, V_l) with V_l = 10 * 4**l + 2 and l >= 1; output (N, C, V_{l-1}), the first
+    10 * 4**(l-1) + 2 vertices. Because :func:`cnnbook.sphere.icosphere` stores vertices
+    coarse-first, these are exactly the vertices of the level-(l-1) icosphere. No parameters.
+    """
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not isinstance(x, torch.Tensor):
+            raise TypeError(f"input must be a torch.Tensor of shape (N, C, V), got {type(x).__name__}")
+        if x.dim() != 3:
+            raise ValueError(f"input must be 3-D (N, C, V) with V = 10 * 4**level + 2, got shape {tuple(x.shape)}")
+        try:
+            level = level_of(int(x.shape[2]), "vertices")
+        except ValueError as exc:
+            raise ValueError(f"input: {exc}") from None
+        if level < 1:
+            raise ValueError("input must be at level >= 1 (at least 42 vertices) to be pooled, got 12 vertices")
+        return x[..., : 10 * 4 ** (level - 1) + 2]
