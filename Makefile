@@ -27,11 +27,11 @@ _vendor/site/mathjax/tex-chtml.js:
 	cp -r _vendor/node_modules/mathjax/es5 _vendor/site/mathjax
 
 book: setup
-	$(PY) -m pytest -p no:cacheprovider -n 2 --dist loadgroup $(NBVAL) book
+	$(PY) -m pytest -p no:cacheprovider -n 2 --dist loadfile $(NBVAL) book
 	$(VENV)/bin/jupyter-book build . -W -n --keep-going
 
 test: setup browser
-	$(PY) -m pytest -n 2 --dist loadgroup $(NBVAL) tests book
+	$(PY) -m pytest -n 2 --dist loadfile $(NBVAL) tests book
 
 student: setup
 	$(PY) -m cnnbook.student --out _build/student-src --build

@@ -65,12 +65,9 @@ def pytest_collection_modifyitems(session, config, items):
         path = _notebook_of(item)
         if not path:
             continue
-        # all cells of one notebook share a kernel: keep them on one pytest-xdist worker
-        item.add_marker(pytest.mark.xdist_group(name=path))
         nxt = items[i + 1] if i + 1 < len(items) else None
         if nxt is None or _notebook_of(nxt) != path:
             budget = NotebookBudget.from_parent(item.parent, name="runtime-budget")
-            budget.add_marker(pytest.mark.xdist_group(name=path))
             out.append(budget)
     items[:] = out
 
@@ -84,7 +81,7 @@ def pytest_runtest_setup(item):
 
 def pytest_runtest_logreport(report):
     path = report.nodeid.split("::")[0]
-    if report.when == "call" and path.endswith(".ipynb") and not report.nodeid.endswith("runtime-budget"):
+    if report.when == "call" and path.endswith(".ipynb") and "::runtime-budget" not in report.nodeid:
         absolute = str(Path(path).resolve())
         if not report.skipped:
             _cells_run[absolute] = _cells_run.get(absolute, 0) + 1

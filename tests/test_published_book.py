@@ -19,8 +19,8 @@ import yaml
 from cnnbook.student import make_student_edition
 from tests._book import ROOT, book_notebooks, build_book, html_text, solution_probes, toc_documents
 
-# Everything in this module shares the two builds, so it runs on one pytest-xdist worker.
-pytestmark = [pytest.mark.book, pytest.mark.xdist_group("published-book")]
+# Everything in this module shares the two builds; `--dist loadfile` keeps it on one worker.
+pytestmark = pytest.mark.book
 
 HTML = ROOT / "_build" / "html"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
