@@ -86,7 +86,7 @@ def pytest_runtest_logreport(report):
         if not report.skipped:
             _cells_run[absolute] = _cells_run.get(absolute, 0) + 1
     for key, value in getattr(report, "user_properties", []):
-        if key == "notebook":
+        if key == "notebook" and report.when == "call":
             name, seconds, ran, total = value
             _report_rows[name] = (seconds, ran, total, "ok" if report.passed else "FAILED")
 
