@@ -5,13 +5,13 @@
 - ``blocks.py`` (chapter "Convolutional blocks"): ``ConvBlock``, ``VGGBlock``, ``EncoderBlock``, ``DecoderBlock``, ``UNet``
 - ``spherical.py`` (chapter "Spherical images", part 1): ``CircularPad2d``, ``CircularConv2d``, ``CoordConv2d``, ``SphConv2d``
 - ``polyhedral.py`` (chapter "Spherical images", part 2): ``PHDConv``, ``PHDPool``
-- ``mesh.py`` (chapter "Spherical images", part 2): ``MeshConv``
+- ``mesh.py`` (chapter "Spherical images", part 2): ``MeshConv``, ``MeshPool``
 """
 
 from cnnbook.nn.aspp import ASPP
 from cnnbook.nn.blocks import ConvBlock, DecoderBlock, EncoderBlock, UNet, VGGBlock
 from cnnbook.nn.gated import GatedConv2d
-from cnnbook.nn.mesh import MeshConv
+from cnnbook.nn.mesh import MeshConv, MeshPool
 from cnnbook.nn.polyhedral import PHDConv, PHDPool
 from cnnbook.nn.spherical import CircularConv2d, CircularPad2d, CoordConv2d, SphConv2d
 
@@ -30,4 +30,5 @@ __all__ = [
     "PHDConv",
     "PHDPool",
     "MeshConv",
+    "MeshPool",
 ]
