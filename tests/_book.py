@@ -77,7 +77,7 @@ def html_text(path: Path) -> str:
     """The visible text of an HTML file, whitespace collapsed."""
     parser = _TextExtractor()
     parser.feed(path.read_text(encoding="utf-8"))
-    return normalise(html.unescape(" ".join(parser.parts)))
+    return normalise(html.unescape("".join(parser.parts)))
 
 
 def _prose_fragments(markdown: str) -> list[str]:

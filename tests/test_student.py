@@ -86,3 +86,17 @@ def test_unclosed_solution_is_rejected():
     del nb.cells[4]
     with pytest.raises(ValueError, match="never closed"):
         student_notebook(nb)
+
+
+def test_every_marked_solution_cell_ends_with_exactly_one_checker_call():
+    """In the student edition the marked function raises, so only its checker may call it."""
+    from tests._book import book_notebooks
+
+    offenders = []
+    for path in book_notebooks():
+        for number, cell in enumerate(nbformat.read(path, as_version=4).cells):
+            if cell.cell_type == "code" and "### END SOLUTION" in cell.source:
+                tail = [line for line in cell.source.split("### END SOLUTION")[-1].splitlines() if line.strip()]
+                if len(tail) != 1 or not tail[0].startswith("ex.check_"):
+                    offenders.append(f"{path.name} cell {number}")
+    assert offenders == []
