@@ -6,7 +6,9 @@ against PyTorch over many random configurations. One module per chapter:
 - ``conv.py`` (chapter "Convolutions"): ``conv2d``, ``conv2d_naive``, ``conv_output_size``, ``same_padding``
 - ``padding.py`` (chapter "Padding"): ``pad``
 - ``receptive_field.py`` (chapter "Dilation and ASPP"): ``receptive_field``
-- ``transposed.py`` (chapter "Transposed and gated convolution"): ``conv_transpose2d``, ``conv_transpose_output_size``
+- ``transposed.py`` (chapter "Transposed and gated convolution"): ``conv_transpose2d`` (vectorised),
+  ``conv_transpose2d_scatter`` (naive, same signature), ``conv_transpose2d_zero_insertion``,
+  ``conv_transpose_output_size``
 - ``pooling.py`` (chapter "Pooling"): ``max_pool2d``, ``avg_pool2d``, ``max_unpool2d``
 """
 
@@ -14,7 +16,12 @@ from cnnbook.functional.conv import conv2d, conv2d_naive, conv_output_size, same
 from cnnbook.functional.padding import pad
 from cnnbook.functional.pooling import avg_pool2d, max_pool2d, max_unpool2d
 from cnnbook.functional.receptive_field import receptive_field
-from cnnbook.functional.transposed import conv_transpose2d, conv_transpose_output_size
+from cnnbook.functional.transposed import (
+    conv_transpose2d,
+    conv_transpose2d_scatter,
+    conv_transpose2d_zero_insertion,
+    conv_transpose_output_size,
+)
 
 __all__ = [
     "conv2d",
@@ -24,6 +31,8 @@ __all__ = [
     "pad",
     "receptive_field",
     "conv_transpose2d",
+    "conv_transpose2d_scatter",
+    "conv_transpose2d_zero_insertion",
     "conv_transpose_output_size",
     "max_pool2d",
     "avg_pool2d",
