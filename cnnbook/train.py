@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import random
 import sys
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TypeVar
 
 import numpy as np
 import torch
 
-__all__ = ["seed_everything", "progress", "fit", "accuracy", "iou"]
+__all__ = ["seed_everything", "progress", "fit", "accuracy", "iou", "count_parameters", "best_time"]
 
 T = TypeVar("T")
 
@@ -115,3 +116,21 @@ def iou(pred: torch.Tensor, target: torch.Tensor) -> float:
     if union == 0:
         return 1.0
     return float((pred & target).sum() / union)
+
+
+def count_parameters(module: torch.nn.Module) -> int:
+    """Number of scalar parameters of ``module`` (trainable or not)."""
+    return sum(p.numel() for p in module.parameters())
+
+
+def best_time(fn: Callable[[], object], repeats: int = 3) -> float:
+    """Fastest wall time in seconds of ``fn()`` over ``repeats`` runs, after one warm-up call."""
+    if repeats < 1:
+        raise ValueError(f"repeats must be >= 1, got {repeats}")
+    fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)

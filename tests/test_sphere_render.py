@@ -64,3 +64,16 @@ def test_rotation_about_the_vertical_axis_is_a_column_roll(k):
 def test_bad_input_names_the_argument(call, err, name):
     with pytest.raises(err, match=name):
         call()
+
+
+def test_random_rotation_is_a_proper_rotation_and_seeded():
+    import numpy as np
+
+    from cnnbook.sphere.render import random_rotation
+
+    r = random_rotation(np.random.default_rng(3))
+    np.testing.assert_allclose(r @ r.T, np.eye(3), atol=1e-12)
+    assert np.isclose(np.linalg.det(r), 1.0)
+    np.testing.assert_array_equal(r, random_rotation(np.random.default_rng(3)))
+    with pytest.raises(TypeError, match="rng"):
+        random_rotation(3)

@@ -62,3 +62,20 @@ def test_accuracy_and_iou():
 def test_seed_everything_rejects_non_integers():
     with pytest.raises(TypeError, match="seed"):
         seed_everything(1.5)
+
+
+def test_count_parameters_counts_weights_and_biases():
+    from cnnbook.train import count_parameters
+
+    assert count_parameters(nn.Conv2d(64, 128, 3, groups=4)) == 18_560
+    assert count_parameters(nn.Sequential()) == 0
+
+
+def test_best_time_calls_the_function_repeats_plus_one_times():
+    from cnnbook.train import best_time
+
+    calls = []
+    assert best_time(lambda: calls.append(1), repeats=4) >= 0.0
+    assert len(calls) == 5
+    with pytest.raises(ValueError, match="repeats"):
+        best_time(lambda: None, repeats=0)

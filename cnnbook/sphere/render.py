@@ -20,7 +20,15 @@ import numpy as np
 from cnnbook.functional._args import as_array
 from cnnbook.sphere.equirect import _check_size
 
-__all__ = ["SCENES", "render_equirect", "rotation_matrix"]
+__all__ = ["SCENES", "render_equirect", "rotation_matrix", "random_rotation"]
+
+
+def random_rotation(rng: np.random.Generator) -> np.ndarray:
+    """A random 3x3 rotation matrix (determinant +1): the Q factor of a Gaussian matrix, sign-fixed."""
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    q, _ = np.linalg.qr(rng.normal(size=(3, 3)))
+    return q * np.sign(np.linalg.det(q))
 
 
 def rotation_matrix(axis: str, angle: float) -> np.ndarray:
