@@ -34,7 +34,6 @@ def _clean_environment() -> None:
 _clean_environment()
 
 import argparse  # noqa: E402
-import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -42,6 +41,7 @@ import torch.nn.functional as F  # noqa: E402
 
 from cnnbook.functional import conv2d  # noqa: E402
 from cnnbook.functional.conv import conv_flops  # noqa: E402
+from cnnbook.train import best_time  # noqa: E402
 
 LAYERS = [
     # name, input shape, weight shape, stride, padding, groups
@@ -50,16 +50,6 @@ LAYERS = [
     ("N=8, depthwise 3x3, 128 ch, 56x56, pad 1", (8, 128, 56, 56), (128, 1, 3, 3), 1, 1, 128),
 ]
 
-
-def best_time(fn, repeats: int) -> float:
-    """Best wall time of ``fn()`` over ``repeats`` runs, after one warm-up run."""
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> int:

@@ -16,15 +16,13 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_var] = "1"
 
 import argparse  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Callable  # noqa: E402
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 from cnnbook.functional.transposed import conv_transpose2d, conv_transpose2d_scatter  # noqa: E402
+from cnnbook.train import median_time  # noqa: E402
 
 torch.set_num_threads(1)
 
@@ -35,16 +33,6 @@ LAYERS = [
     ("N=8, 128->64, 14x14 -> 28x28, k4 s2 p1", 8, 128, 64, 14, 4, 2, 1, 0),
 ]
 
-
-def median_time(fn: Callable[[], object], repeat: int) -> float:
-    """Median wall time of ``fn()`` over ``repeat`` runs, after one warm-up run."""
-    fn()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:

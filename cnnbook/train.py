@@ -7,6 +7,7 @@ notebook's stored output is the same on every run and renders cleanly in the bui
 from __future__ import annotations
 
 import random
+import statistics
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -15,7 +16,7 @@ from typing import TypeVar
 import numpy as np
 import torch
 
-__all__ = ["seed_everything", "progress", "fit", "accuracy", "iou", "count_parameters", "best_time"]
+__all__ = ["seed_everything", "progress", "fit", "accuracy", "iou", "count_parameters", "best_time", "median_time"]
 
 T = TypeVar("T")
 
@@ -123,8 +124,8 @@ def count_parameters(module: torch.nn.Module) -> int:
     return sum(p.numel() for p in module.parameters())
 
 
-def best_time(fn: Callable[[], object], repeats: int = 3) -> float:
-    """Fastest wall time in seconds of ``fn()`` over ``repeats`` runs, after one warm-up call."""
+def _wall_times(fn: Callable[[], object], repeats: int) -> list[float]:
+    """Wall times in seconds of ``repeats`` calls of ``fn()``, after one warm-up call."""
     if repeats < 1:
         raise ValueError(f"repeats must be >= 1, got {repeats}")
     fn()
@@ -133,4 +134,14 @@ def best_time(fn: Callable[[], object], repeats: int = 3) -> float:
         start = time.perf_counter()
         fn()
         times.append(time.perf_counter() - start)
-    return min(times)
+    return times
+
+
+def best_time(fn: Callable[[], object], repeats: int = 3) -> float:
+    """Fastest wall time in seconds of ``fn()`` over ``repeats`` runs, after one warm-up call."""
+    return min(_wall_times(fn, repeats))
+
+
+def median_time(fn: Callable[[], object], repeats: int = 3) -> float:
+    """Median wall time in seconds of ``fn()`` over ``repeats`` runs, after one warm-up call."""
+    return statistics.median(_wall_times(fn, repeats))

@@ -79,3 +79,16 @@ def test_best_time_calls_the_function_repeats_plus_one_times():
     assert len(calls) == 5
     with pytest.raises(ValueError, match="repeats"):
         best_time(lambda: None, repeats=0)
+
+
+def test_median_time_is_the_median_of_the_timed_runs(monkeypatch):
+    import cnnbook.train as train
+
+    # a fake clock: each timed call takes 5, 1, 9 seconds in turn
+    ticks = iter([0.0, 5.0, 10.0, 11.0, 20.0, 29.0])
+    monkeypatch.setattr(train.time, "perf_counter", lambda: next(ticks))
+    calls = []
+    assert train.median_time(lambda: calls.append(1), repeats=3) == 5.0
+    assert len(calls) == 4  # one warm-up call, then three timed ones
+    with pytest.raises(ValueError, match="repeats"):
+        train.median_time(lambda: None, repeats=0)
