@@ -10,8 +10,16 @@ against PyTorch over many random configurations. One module per chapter:
   ``conv_transpose2d_scatter`` (naive, same signature), ``conv_transpose2d_zero_insertion``,
   ``conv_transpose_output_size``
 - ``pooling.py`` (chapter "Pooling"): ``max_pool2d``, ``avg_pool2d``, ``max_unpool2d``
+- ``backward.py`` (chapter "Learning the kernels"): ``conv2d_backward`` (vectorised),
+  ``conv2d_backward_naive`` (loops, same signature), ``max_pool2d_backward``, ``avg_pool2d_backward``
 """
 
+from cnnbook.functional.backward import (
+    avg_pool2d_backward,
+    conv2d_backward,
+    conv2d_backward_naive,
+    max_pool2d_backward,
+)
 from cnnbook.functional.conv import conv2d, conv2d_naive, conv_output_size, same_padding
 from cnnbook.functional.padding import pad
 from cnnbook.functional.pooling import avg_pool2d, max_pool2d, max_unpool2d
@@ -37,4 +45,8 @@ __all__ = [
     "max_pool2d",
     "avg_pool2d",
     "max_unpool2d",
+    "conv2d_backward",
+    "conv2d_backward_naive",
+    "max_pool2d_backward",
+    "avg_pool2d_backward",
 ]
