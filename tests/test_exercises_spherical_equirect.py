@@ -41,7 +41,7 @@ RIGHT = [
     (ex.check_row_latitude, _lat, lambda v, h: _lat(v, h) + 0.5),
     (ex.check_row_solid_angle, _omega, lambda v, h, w: 4 * math.pi / (h * w)),
     (ex.check_pole_equator_ratio, lambda: _omega(0, 32, 64) / _omega(15, 32, 64), lambda: 0.5),
-    (ex.check_circular_pad_1d, _pad, lambda x, p: np.pad(x, p)),
+    (ex.check_circular_pad_1d, _pad, lambda x, p: np.concatenate([np.zeros(p), x, np.zeros(p)])),
     (ex.check_exact_shifts, lambda: list(range(0, 48, 4)), lambda: list(range(0, 48, 2))),
     (ex.check_seam_radius, lambda: 6, lambda: 7),
     (ex.check_coord_channels, _coords, lambda h, w: _coords(h, w)[::-1]),

@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Verdict", "Forbidden", "compare", "check", "checker", "forbid_when", "preserve_rng"]
+__all__ = ["Verdict", "Forbidden", "argument", "compare", "check", "checker", "forbid_when", "preserve_rng"]
 
 STATUSES = (
     "correct",
@@ -226,7 +226,8 @@ def _describe(args: Sequence[Any]) -> str:
 
 @dataclass(frozen=True)
 class Forbidden:
-    """A function (or class) the learner's code must not call, optionally only when ``when(*args, **kwargs)``."""
+    """A function or class the learner's code must not call (a class: neither build nor, for a PyTorch
+    module, run one), optionally only when ``when(*args, **kwargs)`` is true."""
 
     target: Any
     when: Callable[..., bool] | None = None
@@ -237,6 +238,14 @@ def forbid_when(target: Any, when: Callable[..., bool], how: str) -> Forbidden:
     """Forbid calls of ``target`` for which ``when(*args, **kwargs)`` is true; ``how`` describes them
     in the message (e.g. ``"with a stride other than 1"``)."""
     return Forbidden(target, when, how)
+
+
+def argument(args: tuple, kwargs: dict, position: int, name: str, default: Any) -> Any:
+    """The argument ``name`` of a call, given at ``position`` or by keyword, else ``default``
+    (for the ``when`` predicates of :func:`forbid_when`)."""
+    if name in kwargs:
+        return kwargs[name]
+    return args[position] if len(args) > position else default
 
 
 def _as_forbidden(item: Any) -> Forbidden:
@@ -273,6 +282,7 @@ class _Tracer:
         self.answer = answer
         self.active = False
         self.hit: Forbidden | None = None
+        self.call: Any = answer
         self._undo: list[Callable[[], None]] = []
 
     def _record(self, item: Forbidden, args: tuple, kwargs: dict) -> None:
@@ -327,26 +337,43 @@ class _Tracer:
                     if found is not None and value is found[0].target:
                         space[key] = found[1]
                         self._undo.append(functools.partial(space.__setitem__, key, value))
+            self.call = self._traced_answer(functions)
         except BaseException:
             self.__exit__(None, None, None)
             raise
         return self
 
+    def _traced_answer(self, functions: dict[int, tuple[Forbidden, Any]]) -> Any:
+        """The answer to call: its traced version when the answer *is* a forbidden function (or a partial of one)."""
+        answer = self.answer
+        if isinstance(answer, functools.partial) and id(answer.func) in functions:
+            return functools.partial(functions[id(answer.func)][1], *answer.args, **answer.keywords)
+        found = functions.get(id(answer))
+        return found[1] if found is not None and found[0].target is answer else answer
+
     def _patch_class(self, item: Forbidden) -> None:
-        cls, tracer = item.target, self
-        original = cls.__dict__.get("__init__")
-        init = cls.__init__
+        """Trace a class's construction and, for a PyTorch module, its ``forward`` (an instance made earlier)."""
+        cls = item.target
+        for attribute in ("__init__", "forward"):
+            if not hasattr(cls, attribute):
+                continue
+            original = cls.__dict__.get(attribute)
+            method = getattr(cls, attribute)
+            setattr(cls, attribute, self._traced_method(item, method))
+            if original is None:
+                self._undo.append(functools.partial(delattr, cls, attribute))
+            else:
+                self._undo.append(functools.partial(setattr, cls, attribute, original))
 
-        @functools.wraps(init)
-        def traced_init(obj: Any, *args: Any, **kwargs: Any) -> None:
+    def _traced_method(self, item: Forbidden, method: Callable[..., Any]) -> Callable[..., Any]:
+        tracer = self
+
+        @functools.wraps(method)
+        def traced(obj: Any, *args: Any, **kwargs: Any) -> Any:
             tracer._record(item, args, kwargs)
-            init(obj, *args, **kwargs)
+            return method(obj, *args, **kwargs)
 
-        cls.__init__ = traced_init
-        if original is None:
-            self._undo.append(lambda: delattr(cls, "__init__"))
-        else:
-            self._undo.append(lambda: setattr(cls, "__init__", original))
+        return traced
 
     def __exit__(self, *exc: Any) -> None:
         while self._undo:
@@ -391,7 +418,7 @@ def _call(answer: Callable[..., Any], args: Sequence[Any], name: str,
           tracer: _Tracer) -> tuple[Any, Verdict | None]:
     tracer.active = True
     try:
-        result, failure = answer(*args), None
+        result, failure = tracer.call(*args), None
     except NotImplementedError:
         result, failure = None, Verdict(
             "not_implemented", f"{name}: not implemented yet (replace the `raise NotImplementedError` line with your code)")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from cnnbook.exercises._core import Verdict, check
+from cnnbook.exercises._core import Verdict, check, checker
 from cnnbook.nn import EncoderBlock, UNet, VGGBlock
 from cnnbook.nn.blocks import match_size
 
@@ -25,11 +25,13 @@ def _n_params(module: nn.Module) -> int:
     return sum(p.numel() for p in module.parameters())
 
 
+@checker
 def check_vgg_params(answer) -> Verdict:
     """Exercise: the number of parameters of ``VGGBlock(64, 128)``."""
     return check(answer, _n_params(VGGBlock(64, 128)), name="VGGBlock(64, 128) parameters")
 
 
+@checker
 def check_encoder_shape(answer) -> Verdict:
     """Exercise: the output shape of ``EncoderBlock(3, 32)`` on a (1, 3, 37, 45) input, as a tuple."""
     with torch.no_grad():
@@ -39,6 +41,7 @@ def check_encoder_shape(answer) -> Verdict:
     return check(answer, shape, name="output shape")
 
 
+@checker
 def check_stacked_vs_single(answer) -> Verdict:
     """Exercise: (weights of two stacked 3x3 convs C -> C, weights of one 5x5 conv C -> C), C = 64, no biases."""
     two = nn.Sequential(nn.Conv2d(64, 64, 3, bias=False, device="meta"), nn.Conv2d(64, 64, 3, bias=False, device="meta"))
@@ -46,6 +49,7 @@ def check_stacked_vs_single(answer) -> Verdict:
     return check(answer, (_n_params(two), _n_params(one)), name="(two 3x3, one 5x5) weights")
 
 
+@checker
 def check_match_size(answer) -> Verdict:
     """Exercise: a function ``(x, size) -> x`` cropped or zero-padded at the bottom/right to ``size``."""
     g = torch.Generator().manual_seed(5)
@@ -53,15 +57,16 @@ def check_match_size(answer) -> Verdict:
              (torch.randn(2, 1, 5, 5, generator=g), (6, 5)),
              (torch.randn(1, 1, 4, 7, generator=g), (4, 7)),
              (torch.randn(1, 3, 9, 3, generator=g), (8, 4))]
-    return check(answer, match_size, cases=cases, name="match_size")
+    return check(answer, match_size, cases=cases, name="match_size", forbidden=(match_size,))
 
 
 def _unet_params(in_channels: int, out_channels: int, widths: tuple[int, ...], mode: str) -> int:
     return _n_params(UNet(in_channels, out_channels, widths=widths, mode=mode))
 
 
+@checker
 def check_unet_params(answer) -> Verdict:
     """Exercise: a function ``(in_channels, out_channels, widths, mode) -> int`` that counts a UNet's parameters."""
     cases = [(1, 1, (16, 32, 64), "bilinear"), (3, 2, (8, 16), "transposed"), (1, 4, (5,), "bilinear"),
              (2, 1, (4, 8, 16, 32), "transposed"), (3, 3, (6, 10, 12), "nearest")]
-    return check(answer, _unet_params, cases=cases, name="unet_params")
+    return check(answer, _unet_params, cases=cases, name="unet_params", forbidden=(UNet,))

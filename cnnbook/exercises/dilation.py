@@ -13,8 +13,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from cnnbook.exercises._core import Verdict, check
+from cnnbook.exercises._core import Verdict, check, checker
 from cnnbook.functional.receptive_field import receptive_field
+from cnnbook.functional.transposed import conv_transpose2d, conv_transpose2d_scatter, conv_transpose2d_zero_insertion
 from cnnbook.nn.aspp import ASPP
 
 __all__ = [
@@ -31,10 +32,12 @@ def _k_eff_from_gaps(kernel_size: int, gaps: int) -> int:
     return receptive_field([(kernel_size, 1, gaps + 1)])[0].size
 
 
+@checker
 def check_gap_convention(answer: Callable[[int, int], int]) -> Verdict:
     """Exercise 'Translate the gap convention': a function (kernel_size, gaps) -> effective kernel size."""
     cases = [(3, 1), (3, 0), (3, 2), (5, 1), (1, 4), (7, 3), (2, 5)]
-    return check(answer, _k_eff_from_gaps, cases=cases, name="effective_size_from_gaps")
+    return check(answer, _k_eff_from_gaps, cases=cases, name="effective_size_from_gaps",
+                 forbidden=(receptive_field,))
 
 
 def _dilated_kernel(w: Any, dilation: int) -> np.ndarray:
@@ -44,23 +47,27 @@ def _dilated_kernel(w: Any, dilation: int) -> np.ndarray:
     return F.conv_transpose2d(one, kernel, dilation=dilation)[0, 0].numpy()
 
 
+@checker
 def check_dilate_kernel(answer: Callable[[np.ndarray, int], np.ndarray]) -> Verdict:
     """Exercise 'Build the zero-inserted kernel': a function (w (k, k), dilation) -> (k_eff, k_eff) array."""
     rng = np.random.default_rng(5)
     cases = [(rng.standard_normal((3, 3)), 2), (rng.standard_normal((3, 3)), 1), (rng.standard_normal((3, 3)), 3),
              (rng.standard_normal((2, 2)), 4), (rng.standard_normal((5, 5)), 2), (rng.standard_normal((1, 1)), 3)]
-    return check(answer, _dilated_kernel, cases=cases, name="dilate_kernel")
+    return check(answer, _dilated_kernel, cases=cases, name="dilate_kernel",
+                 forbidden=(F.conv_transpose2d, conv_transpose2d, conv_transpose2d_scatter,
+                            conv_transpose2d_zero_insertion))
 
 
 def _final_size(layers: list[tuple[int, int, int]]) -> int:
     return receptive_field(layers)[-1].size
 
 
+@checker
 def check_receptive_field_size(answer: Callable[[list[tuple[int, int, int]]], int]) -> Verdict:
     """Exercise 'Receptive field of a stack': a function (layers) -> receptive field size after the last layer."""
     cases = [([(3, 1, 1)],), ([(3, 1, 1), (3, 1, 2), (3, 1, 4)],), ([(7, 2, 1), (3, 2, 1), (3, 1, 1)],),
              ([(3, 2, 2), (5, 1, 3), (1, 1, 1)],), ([(2, 2, 1)] * 4,), ([(3, 1, 6), (3, 3, 1), (3, 1, 2)],)]
-    return check(answer, _final_size, cases=cases, name="receptive_field_size")
+    return check(answer, _final_size, cases=cases, name="receptive_field_size", forbidden=(receptive_field,))
 
 
 def _gridding(rate: int, layers: int) -> tuple[int, int]:
@@ -74,11 +81,13 @@ def _gridding(rate: int, layers: int) -> tuple[int, int]:
     return size, int((grad != 0).sum())
 
 
+@checker
 def check_gridding(answer: Any) -> Verdict:
     """Exercise 'Count the holes': (receptive field, pixels that matter) of three 3-tap convs at rate 2, in 1-D."""
     return check(answer, _gridding(2, 3), name="(receptive field, pixels that matter)")
 
 
+@checker
 def check_aspp_parameters(answer: Any) -> Verdict:
     """Exercise 'Count ASPP's parameters': ASPP(in_channels=64, out_channels=32, rates=(1, 2, 4))."""
     model = ASPP(64, 32, rates=(1, 2, 4))
@@ -97,6 +106,7 @@ def _smallest_degenerate_rate(size: int) -> int:
     return rate
 
 
+@checker
 def check_degenerate_rate(answer: Any) -> Verdict:
     """Exercise 'When does a 3x3 become a 1x1?': the smallest rate for a 12x12 feature map."""
     return check(answer, _smallest_degenerate_rate(12), name="smallest rate")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cnnbook.exercises._core import Verdict, check
+from cnnbook.exercises._core import Verdict, check, checker
 from cnnbook.kernels import box_kernel, filter2d, sobel_kernels
 
 __all__ = ["PATCH", "check_blur_value", "check_shift_kernel", "check_sobel_magnitude"]
@@ -20,6 +20,7 @@ _rng = np.random.default_rng(2024)
 _TEST_IMAGES = [(_rng.random((h, w)).astype(np.float32),) for h, w in [(6, 7), (9, 5), (12, 12)]]
 
 
+@checker
 def check_blur_value(answer) -> Verdict:
     """Exercise: the 3x3 box-blur output at row 1, column 2 of PATCH (no padding)."""
     reference = float(filter2d(PATCH, box_kernel(3), padding=0)[0, 1])
@@ -32,6 +33,7 @@ def _shift_right(image: np.ndarray) -> np.ndarray:
     return out
 
 
+@checker
 def check_shift_kernel(make_kernel) -> Verdict:
     """Exercise: a 3x3 kernel that moves the image one pixel to the right (zero padding, 'same' size)."""
     if not callable(make_kernel):
@@ -51,6 +53,7 @@ def _sobel_magnitude(image: np.ndarray) -> np.ndarray:
     return np.sqrt(filter2d(image, gx, padding=1) ** 2 + filter2d(image, gy, padding=1) ** 2)
 
 
+@checker
 def check_sobel_magnitude(answer) -> Verdict:
     """Exercise: gradient magnitude sqrt(g_x² + g_y²) of a grey image, zero padding 1, same size."""
     return check(answer, _sobel_magnitude, cases=_TEST_IMAGES, name="sobel_magnitude", rtol=1e-4, atol=1e-5)

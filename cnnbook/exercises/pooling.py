@@ -12,7 +12,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from cnnbook.exercises._core import Verdict, check
+from cnnbook.exercises._core import Verdict, check, checker
 from cnnbook.functional.pooling import linear_weights, max_pool2d, max_unpool2d, pool_output_size
 
 __all__ = [
@@ -32,11 +32,13 @@ TIES = np.array([[3, 3, 0, 1],
                  [0, 2, 2, 4]], dtype=np.float64)
 
 
+@checker
 def check_ceil_output_size(answer: Any) -> Verdict:
     """Exercise 'The last window in ceil mode': i = 7, k = 2, s = 3, p = 1, ceil_mode=True."""
     return check(answer, pool_output_size(7, 2, stride=3, padding=1, ceil_mode=True), name="output size")
 
 
+@checker
 def check_tie_indices(answer: Any) -> Verdict:
     """Exercise 'Switches with ties': the 2×2 flat indices that 2×2 max pooling returns for TIES."""
     _, indices = max_pool2d(TIES[None, None], 2, return_indices=True)
@@ -54,9 +56,11 @@ def _planes(seed: int) -> list[tuple[np.ndarray, int]]:
             (rng.standard_normal((5, 5)), 1)]
 
 
+@checker
 def check_block_max_pool(answer: Any) -> Verdict:
     """Exercise 'Max pooling with a reshape': answer(x, k) pools a 2-D plane with k×k windows, stride k."""
-    return check(answer, _reference_block_max, cases=_planes(1), name="block_max_pool")
+    return check(answer, _reference_block_max, cases=_planes(1), name="block_max_pool",
+                 forbidden=(max_pool2d, F.max_pool2d, F.max_pool2d_with_indices, torch.max_pool2d))
 
 
 def _reference_unpool(values: np.ndarray, indices: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
@@ -73,11 +77,14 @@ def _unpool_cases(seed: int) -> list[tuple[np.ndarray, np.ndarray, tuple[int, in
     return cases
 
 
+@checker
 def check_unpool_plane(answer: Any) -> Verdict:
     """Exercise 'Unpooling by hand': answer(values, indices, shape) scatters one plane's switches."""
-    return check(answer, _reference_unpool, cases=_unpool_cases(2), name="unpool_plane")
+    return check(answer, _reference_unpool, cases=_unpool_cases(2), name="unpool_plane",
+                 forbidden=(max_unpool2d, F.max_unpool2d))
 
 
+@checker
 def check_bilinear_quarter_weights(answer: Any) -> Verdict:
     """Exercise 'What bilinear ×¼ looks at': the 4×4 weights of output pixel (0, 0) of a 4×4 input."""
     def bilinear(x: np.ndarray) -> torch.Tensor:
@@ -98,6 +105,7 @@ def _shift_survival(size: int = 8) -> float:
     return same / (size * (size - 1))
 
 
+@checker
 def check_shift_survival(answer: Any) -> Verdict:
     """Exercise 'When does a shift survive pooling?': the fraction for an 8×8 input, columns 0..6."""
     return check(answer, _shift_survival(), name="fraction", check_dtype=False)

@@ -12,8 +12,9 @@ from typing import Any
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
-from cnnbook.exercises._core import Verdict, check
+from cnnbook.exercises._core import Verdict, check, checker
 from cnnbook.nn.mesh import MeshConv, MeshPool
 from cnnbook.nn.polyhedral import PHDConv, PHDPool
 from cnnbook.sphere.icosphere import face_areas, face_neighbors, icosphere
@@ -41,9 +42,10 @@ def _counts(level: int) -> tuple[int, int, int]:
     return len(verts), len(edges), len(faces)
 
 
+@checker
 def check_mesh_counts(answer: Any) -> Verdict:
     """Exercise 'Counting pixels': a function level -> (vertices, edges, faces)."""
-    return check(answer, _counts, cases=[(0,), (1,), (3,), (5,)], name="mesh_counts")
+    return check(answer, _counts, cases=[(0,), (1,), (3,), (5,)], name="mesh_counts", forbidden=(icosphere,))
 
 
 def _area_ratio(level: int) -> float:
@@ -51,11 +53,13 @@ def _area_ratio(level: int) -> float:
     return float(area.max() / area.min())
 
 
+@checker
 def check_area_ratio(answer: Any) -> Verdict:
     """Exercise 'How uniform are the triangles?': a function level -> largest / smallest face area."""
     return check(answer, _area_ratio, cases=[(1,), (2,), (4,)], name="area_ratio", rtol=1e-6)
 
 
+@checker
 def check_kernel_faces_at_level_0(answer: Any) -> Verdict:
     """Exercise 'The kernel on the icosahedron': how many faces touch a level-0 face (itself included)."""
     _, faces = icosphere(0)
@@ -64,13 +68,15 @@ def check_kernel_faces_at_level_0(answer: Any) -> Verdict:
     return check(answer, touching, name="number of faces")
 
 
+@checker
 def check_phd_avg_pool(answer: Any) -> Verdict:
     """Exercise 'Average pooling by reshaping': a function (N, C, F) tensor -> (N, C, F/4) means."""
     gen = torch.Generator().manual_seed(3)
     cases = [(torch.randn(2, 3, 80, generator=gen, dtype=torch.float64),),
              (torch.randn(1, 1, 1280, generator=gen, dtype=torch.float64),)]
     pool = PHDPool("avg")
-    return check(answer, lambda x: pool(x), cases=cases, name="phd_avg_pool")
+    return check(answer, lambda x: pool(x), cases=cases, name="phd_avg_pool",
+                 forbidden=(PHDPool, F.avg_pool1d))
 
 
 def _equirect_ratio(height: int, width: int) -> float:
@@ -78,6 +84,7 @@ def _equirect_ratio(height: int, width: int) -> float:
     return float(area.max() / area.min())
 
 
+@checker
 def check_equirect_area_ratio(answer: Any) -> Verdict:
     """Exercise 'How uniform are equirectangular pixels?': a function (H, W) -> largest / smallest pixel solid angle."""
     return check(answer, _equirect_ratio, cases=[(8, 16), (32, 64), (90, 180)], name="equirect_area_ratio",
@@ -88,10 +95,11 @@ def _n_params(module: torch.nn.Module) -> int:
     return sum(p.numel() for p in module.parameters())
 
 
+@checker
 def check_phdconv_params(answer: Any) -> Verdict:
     """Exercise 'Counting SpherePHD weights': a function (in_channels, out_channels) -> parameter count."""
     return check(answer, lambda cin, cout: _n_params(PHDConv(cin, cout)),
-                 cases=[(1, 16), (16, 32), (32, 10), (3, 7)], name="phdconv_params")
+                 cases=[(1, 16), (16, 32), (32, 10), (3, 7)], name="phdconv_params", forbidden=(PHDConv,))
 
 
 def _phd_conv_reference(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
@@ -102,6 +110,7 @@ def _phd_conv_reference(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tenso
         return conv(x)
 
 
+@checker
 def check_phd_conv(answer: Any) -> Verdict:
     """Exercise 'SpherePHD convolution by hand': a function (x, weight, bias) -> PHDConv output.
 
@@ -113,7 +122,8 @@ def check_phd_conv(answer: Any) -> Verdict:
         cases.append((torch.randn(n, cin, 20 * 4**level, generator=gen, dtype=torch.float64),
                       torch.randn(cout, cin, 10, generator=gen, dtype=torch.float64),
                       torch.randn(cout, generator=gen, dtype=torch.float64)))
-    return check(answer, _phd_conv_reference, cases=cases, name="phd_conv", rtol=1e-10, atol=1e-10)
+    return check(answer, _phd_conv_reference, cases=cases, name="phd_conv", rtol=1e-10, atol=1e-10,
+                 forbidden=(PHDConv,))
 
 
 def _digit_faces(fov: float) -> int:
@@ -122,18 +132,21 @@ def _digit_faces(fov: float) -> int:
     return int((make_sphere_digits(1, level=3, fov=fov).faces > 0).sum())
 
 
+@checker
 def check_digit_faces(answer: Any) -> Verdict:
     """Exercise 'How many triangles does a digit cover?': a function fov -> number of level-3
     faces with a nonzero value for the first digit (unrotated)."""
     return check(answer, _digit_faces, cases=[(0.6,), (1.0,), (1.4,)], name="digit_faces")
 
 
+@checker
 def check_meshconv_params(answer: Any) -> Verdict:
     """Exercise 'Counting MeshConv weights': a function (in_channels, out_channels) -> parameter count."""
     return check(answer, lambda cin, cout: _n_params(MeshConv(cin, cout, 0)),
-                 cases=[(1, 16), (16, 32), (32, 10), (3, 7)], name="meshconv_params")
+                 cases=[(1, 16), (16, 32), (32, 10), (3, 7)], name="meshconv_params", forbidden=(MeshConv,))
 
 
+@checker
 def check_vertex_pool(answer: Any) -> Verdict:
     """Exercise 'Pooling by forgetting vertices': a function (N, C, V_l) tensor -> (N, C, V_{l-1})."""
     gen = torch.Generator().manual_seed(7)
@@ -141,7 +154,7 @@ def check_vertex_pool(answer: Any) -> Verdict:
              (torch.randn(1, 1, 642, generator=gen, dtype=torch.float64),),
              (torch.randn(1, 2, 42, generator=gen, dtype=torch.float64),)]
     pool = MeshPool()
-    return check(answer, lambda x: pool(x), cases=cases, name="vertex_pool")
+    return check(answer, lambda x: pool(x), cases=cases, name="vertex_pool", forbidden=(MeshPool,))
 
 
 def _rayleigh_xy(level: int) -> float:
@@ -150,6 +163,7 @@ def _rayleigh_xy(level: int) -> float:
     return float(f @ (mesh_operators(level).laplacian @ f) / (f @ f))
 
 
+@checker
 def check_laplacian_eigenvalue(answer: Any) -> Verdict:
     """Exercise 'A degree-2 harmonic': a function level -> (f . L f) / (f . f) for f = x y at the
     vertices, L the mesh Laplacian of :func:`cnnbook.sphere.mesh_operators`."""

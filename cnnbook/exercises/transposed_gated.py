@@ -14,10 +14,17 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from cnnbook.exercises._core import Verdict, check
+from cnnbook.exercises._core import Verdict, check, checker
+from cnnbook.exercises._forbid import CONV2D
 from cnnbook.functional.conv import conv2d, conv_output_size
-from cnnbook.functional.transposed import conv_transpose2d, conv_transpose_output_size
+from cnnbook.functional.transposed import (conv_transpose2d, conv_transpose2d_scatter, conv_transpose2d_zero_insertion,
+                                           conv_transpose_output_size)
+from cnnbook.nn.blocks import conv_matrix as _blocks_conv_matrix
 from cnnbook.nn.gated import GatedConv2d
+
+#: Every ready-made transposed convolution a learner could call instead of writing one.
+_CONV_TRANSPOSE = (conv_transpose2d, conv_transpose2d_scatter, conv_transpose2d_zero_insertion,
+                   F.conv_transpose1d, F.conv_transpose2d)
 
 __all__ = [
     # transposed.ipynb
@@ -38,6 +45,7 @@ __all__ = [
 
 # ---------------------------------------------------------------- transposed.ipynb
 
+@checker
 def check_transposed_size_by_hand(answer: Any) -> Verdict:
     """Exercise 'Output size by hand': ConvT output size for i=5, k=3, s=2, p=1, output_padding=0."""
     return check(answer, conv_transpose_output_size(5, 3, stride=2, padding=1), name="output size")
@@ -49,6 +57,7 @@ def _reference_conv_transpose1d(x: Any, w: Any, stride: int) -> np.ndarray:
     return conv_transpose2d(x, w, stride=(1, stride)).reshape(-1)
 
 
+@checker
 def check_conv_transpose1d(answer: Callable[[np.ndarray, np.ndarray, int], np.ndarray]) -> Verdict:
     """Exercise 'Scatter in 1-D': a function (x, w, stride) -> 1-D transposed convolution (no padding)."""
     rng = np.random.default_rng(6)
@@ -58,17 +67,20 @@ def check_conv_transpose1d(answer: Callable[[np.ndarray, np.ndarray, int], np.nd
              (rng.standard_normal(3), rng.standard_normal(2), 3),
              (np.array([2.0]), rng.standard_normal(5), 2),
              (rng.standard_normal(6), np.array([0.5]), 2)]
-    return check(answer, _reference_conv_transpose1d, cases=cases, name="conv_transpose1d")
+    return check(answer, _reference_conv_transpose1d, cases=cases, name="conv_transpose1d",
+                 forbidden=_CONV_TRANSPOSE)
 
 
 def _reference_overlap_counts(length: int, k: int, s: int) -> np.ndarray:
     return _reference_conv_transpose1d(np.ones(length), np.ones(k), s)
 
 
+@checker
 def check_overlap_counts(answer: Callable[[int, int, int], np.ndarray]) -> Verdict:
     """Exercise 'Count the overlaps': (length, k, s) -> how many stamps cover each output position."""
     cases = [(4, 3, 2), (5, 4, 2), (6, 5, 3), (3, 2, 3), (7, 6, 2), (1, 3, 2), (5, 3, 1)]
-    return check(answer, _reference_overlap_counts, cases=cases, name="overlap_counts", check_dtype=False)
+    return check(answer, _reference_overlap_counts, cases=cases, name="overlap_counts", check_dtype=False,
+                 forbidden=_CONV_TRANSPOSE)
 
 
 def _reference_output_padding(n: int, k: int, s: int, p: int) -> int:
@@ -76,11 +88,13 @@ def _reference_output_padding(n: int, k: int, s: int, p: int) -> int:
     return n - conv_transpose_output_size(o, k, stride=s, padding=p)
 
 
+@checker
 def check_output_padding_for(answer: Callable[[int, int, int, int], int]) -> Verdict:
     """Exercise 'Undo the shape': (n, k, s, p) -> output_padding so ConvT maps Conv's output size back to n."""
     cases = [(7, 3, 2, 1), (8, 3, 2, 1), (16, 4, 2, 1), (10, 3, 3, 0), (11, 3, 3, 0), (12, 3, 3, 0),
              (9, 5, 4, 2), (224, 7, 2, 3)]
-    return check(answer, _reference_output_padding, cases=cases, name="output_padding_for")
+    return check(answer, _reference_output_padding, cases=cases, name="output_padding_for",
+                 forbidden=(conv_transpose_output_size,))
 
 
 def _reference_conv_matrix(w: Any, size: int, stride: int) -> np.ndarray:
@@ -90,13 +104,15 @@ def _reference_conv_matrix(w: Any, size: int, stride: int) -> np.ndarray:
     return columns.reshape(size * size, -1).T
 
 
+@checker
 def check_conv_matrix(answer: Callable[[np.ndarray, int, int], np.ndarray]) -> Verdict:
     """Exercise 'Convolution as a matrix': (w, size, stride) -> C with C @ x.ravel() == conv2d(x, w).ravel()."""
     rng = np.random.default_rng(7)
     cases = [(np.arange(1.0, 5.0).reshape(2, 2), 3, 1), (rng.standard_normal((3, 3)), 4, 1),
              (rng.standard_normal((3, 3)), 5, 2), (rng.standard_normal((2, 2)), 4, 2),
              (rng.standard_normal((1, 1)), 3, 1)]
-    return check(answer, _reference_conv_matrix, cases=cases, name="conv_matrix")
+    return check(answer, _reference_conv_matrix, cases=cases, name="conv_matrix",
+                 forbidden=(_blocks_conv_matrix, *CONV2D))
 
 
 def _reference_even_overlap(k: int, s: int) -> bool:
@@ -105,6 +121,7 @@ def _reference_even_overlap(k: int, s: int) -> bool:
     return bool(np.all(interior == interior[0]))
 
 
+@checker
 def check_even_overlap(answer: Callable[[int, int], bool]) -> Verdict:
     """Exercise 'When is the overlap even?': (k, s) -> True when the interior stamp count is constant."""
     cases = [(k, s) for k in range(1, 8) for s in range(1, 5)]
@@ -113,6 +130,7 @@ def check_even_overlap(answer: Callable[[int, int], bool]) -> Verdict:
 
 # ---------------------------------------------------------------- gated.ipynb
 
+@checker
 def check_gated_parameter_count(answer: Any) -> Verdict:
     """Exercise 'Count the parameters': GatedConv2d(5, 48, 3), DeepFill v2's first layer with cnum=48."""
     count = sum(p.numel() for p in GatedConv2d(5, 48, 3).parameters())
@@ -123,6 +141,7 @@ def _reference_gated_activation(feature: torch.Tensor, gate: torch.Tensor) -> to
     return F.elu(feature) * torch.sigmoid(gate)
 
 
+@checker
 def check_gated_activation(answer: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]) -> Verdict:
     """Exercise 'The gating nonlinearity': (feature, gate) pre-activations -> ELU(feature) * sigmoid(gate)."""
     g = torch.Generator().manual_seed(8)
@@ -139,6 +158,7 @@ def _reference_mask_update(valid: Any, k: int) -> np.ndarray:
     return counts > 0
 
 
+@checker
 def check_mask_update(answer: Callable[[np.ndarray, int], np.ndarray]) -> Verdict:
     """Exercise 'Partial convolution's mask rule': (valid mask (H, W), odd k) -> updated valid mask."""
     rng = np.random.default_rng(9)
@@ -149,6 +169,7 @@ def check_mask_update(answer: Callable[[np.ndarray, int], np.ndarray]) -> Verdic
     return check(answer, _reference_mask_update, cases=cases, name="mask_update", check_dtype=False)
 
 
+@checker
 def check_partial_conv_scale(answer: Any) -> Verdict:
     """Exercise 'Partial convolution's scale factor': sum(1)/sum(M) for a fully valid 5x5 image, 3x3 window, zero padding."""
     valid_in_window = conv2d(np.ones((1, 1, 5, 5)), np.ones((1, 1, 3, 3)), padding=1)[0, 0]
@@ -166,6 +187,7 @@ def _reference_split_gated(x: torch.Tensor, weight: torch.Tensor, bias: torch.Te
         return layer(x)
 
 
+@checker
 def check_split_gated(answer: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]) -> Verdict:
     """Exercise 'One conv, split in two': (x, weight (2C, C_in, k, k), bias (2C,)) -> the gated output."""
     g = torch.Generator().manual_seed(10)
@@ -176,4 +198,4 @@ def check_split_gated(answer: Callable[[torch.Tensor, torch.Tensor, torch.Tensor
                 torch.randn(c2, generator=g, dtype=torch.float64))
 
     cases = [case(1, 1, 2, 3, 5), case(2, 3, 8, 3, 6), case(1, 2, 4, 5, 7), case(2, 4, 6, 1, 4)]
-    return check(answer, _reference_split_gated, cases=cases, name="split_gated")
+    return check(answer, _reference_split_gated, cases=cases, name="split_gated", forbidden=(GatedConv2d,))
