@@ -19,7 +19,13 @@ import nbformat
 from nbclient import NotebookClient
 
 
-def execute(path: Path) -> tuple[float, float]:
+def run_notebook(path: Path) -> tuple[nbformat.NotebookNode, float, float]:
+    """Execute the notebook at ``path`` in a fresh kernel, without saving it.
+
+    Returns (the executed notebook, wall seconds, kernel CPU seconds). Kernel CPU is the user
+    plus system time of the kernel process, kernel start included, read from RUSAGE_CHILDREN
+    once the kernel has exited. Raises nbclient's CellExecutionError if a cell fails.
+    """
     nb = nbformat.read(path, as_version=4)
     os.environ["PYTHONHASHSEED"] = "0"
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -30,6 +36,12 @@ def execute(path: Path) -> tuple[float, float]:
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return nb, wall, cpu
+
+
+def execute(path: Path) -> tuple[float, float]:
+    """Execute the notebook at ``path`` and save it with its outputs; return (wall s, kernel CPU s)."""
+    nb, wall, cpu = run_notebook(path)
     nbformat.write(nb, path)
     return wall, cpu
 
