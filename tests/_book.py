@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import os
 import re
 import subprocess
 import sys
@@ -39,6 +40,75 @@ def toc_documents(toc_path: Path = ROOT / "_toc.yml") -> list[str]:
 
 def book_notebooks() -> list[Path]:
     return sorted(p for p in (ROOT / "book").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+
+
+#: Each notebook should run in this many seconds on 2 idle cores (`make bench-notebooks` reports it).
+NOTEBOOK_BUDGET_S = 60.0
+#: The test run fails a notebook only on a gross regression: kernel CPU over this many seconds.
+CPU_CEILING_S = 3 * NOTEBOOK_BUDGET_S
+
+
+def process_cpu_seconds(pid: int) -> float | None:
+    """CPU seconds (user + system) used so far by the live process ``pid``, or None if unknown.
+
+    Counts all the process's threads and the children it has already waited for. Reads
+    ``/proc/<pid>/stat`` where there is one (Linux), otherwise asks psutil (macOS; psutil comes
+    with ipykernel). Returns None if the process is gone or cannot be read.
+    """
+    if Path("/proc/self/stat").exists():
+        try:
+            text = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            return None
+        # Field 2 (the command) is in parentheses and may hold spaces; fields 14-17 are
+        # utime, stime, cutime, cstime in clock ticks.
+        fields = text[text.rindex(")") + 2:].split()
+        ticks = sum(int(v) for v in fields[11:15])
+        return ticks / os.sysconf("SC_CLK_TCK")
+    try:
+        import psutil
+    except ImportError:
+        return None
+    try:
+        times = psutil.Process(pid).cpu_times()
+    except psutil.Error:
+        return None
+    return times.user + times.system + getattr(times, "children_user", 0.0) + getattr(times, "children_system", 0.0)
+
+
+def _nbval_marked(cell: dict, marker: str) -> bool:
+    """Whether nbval sees ``marker`` (e.g. NBVAL_SKIP) on a code cell, as a comment line or as a tag."""
+    source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+    comments = {line.strip().lstrip("#").strip() for line in source.splitlines() if line.strip().startswith("#")}
+    tags = cell.get("metadata", {}).get("tags", [])
+    return marker in comments or marker.lower().replace("_", "-") in tags
+
+
+def runtime_problems(nb: dict, cells_run: int, kernel_cpu_s: float | None) -> list[str]:
+    """What is wrong with one notebook's test run, as sentences; empty if nothing is.
+
+    ``nb`` is the committed notebook (nbformat JSON), ``cells_run`` the number of its code cells
+    that ran, ``kernel_cpu_s`` the kernel's CPU seconds (None if it could not be read). Wall time is
+    never a problem; kernel CPU is one only above CPU_CEILING_S (3 × the budget).
+    """
+    problems = []
+    if kernel_cpu_s is None:
+        problems.append("could not read its kernel's CPU time (has nbval's RunningKernel.km.provisioner.pid "
+                        "moved? see _kernel_pid in conftest.py)")
+    elif kernel_cpu_s > CPU_CEILING_S:
+        problems.append(f"its kernel used {kernel_cpu_s:.1f} s of CPU, over the {CPU_CEILING_S:.0f} s ceiling "
+                        f"(3 × the {NOTEBOOK_BUDGET_S:.0f} s budget): shrink the model or data, batch the seeds, "
+                        "or move the long run to a script; measure with `make bench-notebooks`")
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    if cells_run != len(code):
+        problems.append(f"executed {cells_run} of its {len(code)} code cells")
+    unrun = [i for i, c in enumerate(code) if c.get("execution_count") is None]
+    if unrun:
+        problems.append(f"code cells {unrun} are committed without being executed")
+    skipped = [i for i, c in enumerate(code) if _nbval_marked(c, "NBVAL_SKIP")]
+    if skipped:
+        problems.append(f"code cells {skipped} are skipped with NBVAL_SKIP")
+    return problems
 
 
 def build_book(source: Path, timeout: int = 900) -> tuple[int, list[str], str]:
