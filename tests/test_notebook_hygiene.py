@@ -233,7 +233,8 @@ def test_the_comment_marker_and_misspelt_tags_are_reported():
              _code("x = 2", tags=[IGNORE_TAG]))
     problems = ignore_output_markers(nb, "nb.ipynb")
     assert len(problems) == 2
-    assert "comment '# NBVAL_IGNORE_OUTPUT'" in problems[0] and "'NBVAL_IGNORE_OUTPUT', which nbval ignores" in problems[1]
+    assert "comment '# NBVAL_IGNORE_OUTPUT'" in problems[0]
+    assert "'NBVAL_IGNORE_OUTPUT', which nbval ignores" in problems[1]
 
 
 def test_glue_references_are_parsed_as_myst_nb_parses_them():
