@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import re
 import tomllib
 from pathlib import Path
@@ -14,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def _pyproject_requirements() -> dict[str, str]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     reqs = list(project["dependencies"])
-    for extra in ("book", "test"):
+    for extra in ("book", "test", "lab", "teach"):
         reqs += project["optional-dependencies"][extra]
     return dict(_split(r) for r in reqs)
 
@@ -42,6 +43,31 @@ def test_toolchain_pins_match_the_recorded_toolchain():
     assert reqs["torchvision"] == "0.29.1"
     assert reqs["jupyter-book"] == "1.0.4.post1"
     assert "nbval" in reqs and "sphinx-exercise" in reqs
+
+
+def test_lab_extra_pins_jupyterlab_with_myst_rendering_and_teach_pins_nbgrader():
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    lab = dict(_split(r) for r in extras["lab"])
+    assert {"jupyterlab", "jupyterlab-myst"} <= set(lab)
+    assert not {"pytest", "nbval", "jupyter-book", "playwright"} & set(lab), "the lab extra must stay lean"
+    assert dict(_split(r) for r in extras["teach"]) == {"nbgrader": "0.9.6"}
+
+
+def _lower_bound(spec: str) -> tuple[int, ...]:
+    match = re.search(r">=\s*([0-9.]+)", spec)
+    assert match, f"no lower bound in {spec!r}"
+    return tuple(int(part) for part in match.group(1).split("."))
+
+
+def test_requires_python_is_the_highest_lower_bound_of_the_pinned_dependencies():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    needed = {}
+    for requirement in project["dependencies"]:
+        name, version = _split(requirement)
+        installed = importlib.metadata.metadata(name)
+        assert installed["Version"] == version, f"{name} {installed['Version']} is installed, {version} is pinned"
+        needed[name] = _lower_bound(installed["Requires-Python"])
+    assert _lower_bound(project["requires-python"]) == max(needed.values()), needed
 
 
 def test_environment_yml_names_python_3_11_and_pip():
