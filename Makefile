@@ -61,8 +61,14 @@ bench-notebooks: $(VENV)/.installed
 student: setup
 	$(PY) -m cnnbook.student --out _build/student-src --build
 
-lab: setup
-	$(PY) -c "import jupyterlab" 2>/dev/null || $(PY) -m pip install --quiet jupyterlab
+# Only what running the notebooks needs: the package and the pinned "lab" extra (JupyterLab with
+# jupyterlab-myst), no npm, no test or book toolchain. For PyTorch's smaller CPU-only wheels:
+#   make lab TORCH_INDEX=https://download.pytorch.org/whl/cpu
+lab:
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(if $(TORCH_INDEX),$(PY) -m pip install --quiet --index-url $(TORCH_INDEX) \
+	  $(shell grep -oE '"torch(vision)?==[^"]+"' pyproject.toml | tr -d '"'))
+	$(PY) -m pip install --quiet -e ".[lab]"
 	$(VENV)/bin/jupyter lab book/
 
 # The browser tests drive Debian's Chromium. Install it when we can (root with apt-get);
