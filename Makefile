@@ -59,7 +59,7 @@ bench-notebooks: $(VENV)/.installed
 	$(PY) tools/bench_notebooks.py $(NOTEBOOKS)
 
 # The student edition's HTML, and a zip for students (notebooks, the cnnbook wheel, a README), so that
-# they never need this repository. A subset: make student ONLY="padding ex-pool-ties" (zip only).
+# they never need this repository. A subset: make student ONLY="padding ex-pooling-tie-switches" (zip only).
 student: setup
 	$(PY) -m cnnbook.student --out _build/student-src --build
 	$(PY) -m cnnbook.student --zip _build/cnnbook-student.zip $(if $(ONLY),--only $(ONLY))

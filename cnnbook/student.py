@@ -6,7 +6,7 @@ Usage::
     python -m cnnbook.student --out _build/student-src --build  # ... and build their HTML
     python -m cnnbook.student --zip _build/cnnbook-student.zip  # a zip for students: notebooks, wheel, README
     python -m cnnbook.student --nbgrader _build/nbgrader        # an nbgrader course directory
-    python -m cnnbook.student --zip s.zip --only padding ex-pool-ties   # a subset (chapters, notebooks, labels)
+    python -m cnnbook.student --zip s.zip --only padding ex-pooling-tie-switches   # a subset (chapters, notebooks, labels)
 
 What changes (see the instructors page of the book):
 
