@@ -26,7 +26,12 @@ from cnnbook.exercises import spherical_equirect as exe
 from cnnbook.exercises import spherical_mesh as exm
 from cnnbook.exercises import transposed_gated as ext
 from cnnbook.exercises import why_convolutions as exw
-from cnnbook.functional.conv import im2col
+from cnnbook.functional.conv import conv_flops, im2col, im2col_bytes
+from cnnbook.functional.pooling import pool_output_size
+from cnnbook.nn import EncoderBlock, VGGBlock
+from cnnbook.nn.aspp import ASPP
+from cnnbook.nn.spherical import CoordConv2d, SphConv2d
+from cnnbook.sphere.kernels import sphconv_kernel_sizes
 from cnnbook.functional.padding import pad
 from cnnbook.functional.pooling import max_pool2d, max_unpool2d
 from cnnbook.nn import UNet
@@ -153,6 +158,26 @@ CHEATS = [
                                                           stride=s, padding=p)),
     (ext.check_conv_matrix, _transposed_conv_matrix),
     (ext.check_split_gated, _split_gated),
+    # by-hand exercises answered with a function of no arguments that asks the package
+    (exc.check_flipped_corner, lambda: cf.conv2d(exc._IMAGE[None, None], exc._KERNEL[::-1, ::-1][None, None])[0, 0, 0, 0]),
+    (exc.check_output_size, lambda: cf.conv_output_size(7, 3, stride=2, padding=1)),
+    (exc.check_param_count, lambda: count_parameters(nn.Conv2d(3, 16, 5))),
+    (exc.check_flops, lambda: conv_flops((8, 64, 56, 56), (64, 64, 3, 3), padding=1)),
+    (exc.check_im2col_megabytes, lambda: im2col_bytes((1, 16, 128, 128), 3, stride=1, padding=1, itemsize=4) / 1e6),
+    (exc.check_inflation_factor, lambda: im2col_bytes((1, 3, 64, 64), 5, stride=2, padding=2) / (3 * 64 * 64 * 4)),
+    (exp.check_tf_same_by_hand, lambda: (cf.conv_output_size(13, 6, stride=5, padding="same"),
+                                         *cf.same_padding(13, 6, stride=5))),
+    (expo.check_ceil_output_size, lambda: pool_output_size(7, 2, stride=3, padding=1, ceil_mode=True)),
+    (expo.check_tie_indices, lambda: max_pool2d(expo.TIES[None, None], 2, return_indices=True)[1][0, 0]),
+    (ext.check_transposed_size_by_hand, lambda: cf.conv_transpose_output_size(5, 3, stride=2, padding=1)),
+    (ext.check_gated_parameter_count, lambda: _n(GatedConv2d(5, 48, 3))),
+    (exb.check_vgg_params, lambda: _n(VGGBlock(64, 128))),
+    (exb.check_encoder_shape, lambda: tuple(EncoderBlock(3, 32).eval()(torch.zeros(1, 3, 37, 45)).shape)),
+    (exw.check_dense_vs_conv_params, lambda: (_n(nn.Linear(3072, 16384, device="meta")),
+                                              _n(nn.Conv2d(3, 16, 5, padding=2)))),
+    (exd.check_aspp_parameters, lambda: _n(ASPP(64, 32, rates=(1, 2, 4)))),
+    (exe.check_coordconv_parameters, lambda: _n(CoordConv2d(3, 16, 3, with_r=True))),
+    (exe.check_sphconv_kernel_count, lambda: len(SphConv2d(1, 1, 32, sphconv_kernel_sizes(32, 64)).weights)),
 ]
 
 _IDS = [f"{checker.__name__}-{n}" for n, (checker, _) in enumerate(CHEATS)]

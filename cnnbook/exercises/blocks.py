@@ -11,6 +11,7 @@ from torch import nn
 from cnnbook.exercises._core import Verdict, check, checker
 from cnnbook.nn import EncoderBlock, UNet, VGGBlock
 from cnnbook.nn.blocks import match_size
+from cnnbook.train import count_parameters
 
 __all__ = [
     "check_vgg_params",
@@ -28,7 +29,8 @@ def _n_params(module: nn.Module) -> int:
 @checker
 def check_vgg_params(answer) -> Verdict:
     """Exercise: the number of parameters of ``VGGBlock(64, 128)``."""
-    return check(answer, _n_params(VGGBlock(64, 128)), name="VGGBlock(64, 128) parameters")
+    return check(answer, _n_params(VGGBlock(64, 128)), name="VGGBlock(64, 128) parameters",
+                 forbidden=(VGGBlock, count_parameters))
 
 
 @checker
@@ -38,7 +40,7 @@ def check_encoder_shape(answer) -> Verdict:
         shape = tuple(EncoderBlock(3, 32).eval()(torch.zeros(1, 3, 37, 45)).shape)
     if isinstance(answer, torch.Size):
         answer = tuple(answer)
-    return check(answer, shape, name="output shape")
+    return check(answer, shape, name="output shape", forbidden=(EncoderBlock,))
 
 
 @checker
@@ -46,7 +48,8 @@ def check_stacked_vs_single(answer) -> Verdict:
     """Exercise: (weights of two stacked 3x3 convs C -> C, weights of one 5x5 conv C -> C), C = 64, no biases."""
     two = nn.Sequential(nn.Conv2d(64, 64, 3, bias=False, device="meta"), nn.Conv2d(64, 64, 3, bias=False, device="meta"))
     one = nn.Conv2d(64, 64, 5, bias=False, device="meta")
-    return check(answer, (_n_params(two), _n_params(one)), name="(two 3x3, one 5x5) weights")
+    return check(answer, (_n_params(two), _n_params(one)), name="(two 3x3, one 5x5) weights",
+                 forbidden=(nn.Conv2d, count_parameters))
 
 
 @checker

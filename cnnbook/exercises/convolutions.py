@@ -56,7 +56,8 @@ def check_flipped_corner(answer: Any) -> Verdict:
     """Exercise 'Convolution by hand': the top-left output of a true convolution of the worked example."""
     flipped = _KERNEL[::-1, ::-1]
     expected = conv2d(_IMAGE[None, None], flipped[None, None])[0, 0, 0, 0]
-    return check(answer, expected, name="top-left output of the convolution", check_dtype=False)
+    return check(answer, expected, name="top-left output of the convolution", check_dtype=False,
+                 forbidden=(filter2d, *CONV2D))
 
 
 def _correlate2d_reference(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
@@ -80,7 +81,8 @@ def check_correlate2d(answer: Callable[..., Any]) -> Verdict:
 @checker
 def check_output_size(answer: Any) -> Verdict:
     """Exercise 'Output size by hand': 7×7 input, 3×3 kernel, stride 2, padding 1."""
-    return check(answer, conv_output_size(7, 3, stride=2, padding=1), name="output size")
+    return check(answer, conv_output_size(7, 3, stride=2, padding=1), name="output size",
+                 forbidden=(conv_output_size, pool_output_size))
 
 
 @checker
@@ -112,7 +114,8 @@ def _conv_module_params(c_in: int, c_out: int, k: int, groups: int = 1, bias: bo
 @checker
 def check_param_count(answer: Any) -> Verdict:
     """Exercise 'Count by hand': parameters of nn.Conv2d(3, 16, kernel_size=5) with bias."""
-    return check(answer, _conv_module_params(3, 16, 5), name="parameter count")
+    return check(answer, _conv_module_params(3, 16, 5), name="parameter count",
+                 forbidden=(torch.nn.Conv2d, count_parameters))
 
 
 @checker
@@ -167,14 +170,15 @@ def check_grouped_by_hand(answer: Callable[..., Any]) -> Verdict:
 @checker
 def check_flops(answer: Any) -> Verdict:
     """Exercise 'FLOPs by hand': N=8, 64→64, 56×56, 3×3, padding 1 (2 FLOPs per multiply-add)."""
-    return check(answer, conv_flops((8, 64, 56, 56), (64, 64, 3, 3), padding=1), name="FLOPs")
+    return check(answer, conv_flops((8, 64, 56, 56), (64, 64, 3, 3), padding=1), name="FLOPs", forbidden=(conv_flops,))
 
 
 @checker
 def check_im2col_megabytes(answer: Any) -> Verdict:
     """Exercise 'Memory by hand': im2col of one 16×128×128 float32 input for a 3×3, pad 1 conv, in MB (10^6 bytes)."""
     expected = im2col_bytes((1, 16, 128, 128), 3, stride=1, padding=1, itemsize=4) / 1e6
-    return check(answer, expected, name="im2col size in MB", rtol=1e-3, check_dtype=False)
+    return check(answer, expected, name="im2col size in MB", rtol=1e-3, check_dtype=False,
+                 forbidden=(im2col_bytes, im2col))
 
 
 @checker
@@ -202,4 +206,5 @@ def check_conv_by_matmul(answer: Callable[..., Any]) -> Verdict:
 def check_inflation_factor(answer: Any) -> Verdict:
     """Exercise 'How much bigger?': im2col size / input size for a 5×5/2, pad 2 layer on 3×64×64."""
     expected = im2col_bytes((1, 3, 64, 64), 5, stride=2, padding=2) / (3 * 64 * 64 * 4)
-    return check(answer, expected, name="inflation factor", rtol=1e-3, check_dtype=False)
+    return check(answer, expected, name="inflation factor", rtol=1e-3, check_dtype=False,
+                 forbidden=(im2col_bytes, im2col))

@@ -84,14 +84,15 @@ def _gridding(rate: int, layers: int) -> tuple[int, int]:
 @checker
 def check_gridding(answer: Any) -> Verdict:
     """Exercise 'Count the holes': (receptive field, pixels that matter) of three 3-tap convs at rate 2, in 1-D."""
-    return check(answer, _gridding(2, 3), name="(receptive field, pixels that matter)")
+    return check(answer, _gridding(2, 3), name="(receptive field, pixels that matter)",
+                 forbidden=(receptive_field,))
 
 
 @checker
 def check_aspp_parameters(answer: Any) -> Verdict:
     """Exercise 'Count ASPP's parameters': ASPP(in_channels=64, out_channels=32, rates=(1, 2, 4))."""
     model = ASPP(64, 32, rates=(1, 2, 4))
-    return check(answer, sum(p.numel() for p in model.parameters()), name="parameter count")
+    return check(answer, sum(p.numel() for p in model.parameters()), name="parameter count", forbidden=(ASPP,))
 
 
 def _smallest_degenerate_rate(size: int) -> int:

@@ -33,7 +33,7 @@ def check_tf_same_by_hand(answer: Any) -> Verdict:
     """Exercise 'TF SAME by hand': (output size, pad before, pad after) for i=13, k=6, s=5."""
     before, after = same_padding(13, 6, stride=5)
     expected = (conv_output_size(13, 6, stride=5, padding="same"), before, after)
-    return check(answer, expected, name="(output size, before, after)")
+    return check(answer, expected, name="(output size, before, after)", forbidden=(same_padding, conv_output_size))
 
 
 def _box_blur_of_ones(mode: str) -> tuple[float, float]:
@@ -46,7 +46,7 @@ def _box_blur_of_ones(mode: str) -> tuple[float, float]:
 @checker
 def check_zero_padding_border(answer: Any) -> Verdict:
     """Exercise 'Zero padding darkens the border': (corner, edge) value of a 3x3 mean of ones, zero-padded."""
-    return check(answer, _box_blur_of_ones("constant"), name="(corner, edge)")
+    return check(answer, _box_blur_of_ones("constant"), name="(corner, edge)", forbidden=(pad, np.pad, F.pad))
 
 
 def _reference_reflect_1d(x: Any, left: int, right: int) -> np.ndarray:

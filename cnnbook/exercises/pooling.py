@@ -25,6 +25,9 @@ __all__ = [
     "check_shift_survival",
 ]
 
+#: Every ready-made max pooling a learner could call instead of pooling by hand.
+_MAX_POOLS = (max_pool2d, F.max_pool2d, F.max_pool2d_with_indices, torch.max_pool2d)
+
 #: The 4×4 plane of the exercise "Switches with ties" (shown to the learner in the exercise text).
 TIES = np.array([[3, 3, 0, 1],
                  [1, 3, 1, 1],
@@ -35,14 +38,15 @@ TIES = np.array([[3, 3, 0, 1],
 @checker
 def check_ceil_output_size(answer: Any) -> Verdict:
     """Exercise 'The last window in ceil mode': i = 7, k = 2, s = 3, p = 1, ceil_mode=True."""
-    return check(answer, pool_output_size(7, 2, stride=3, padding=1, ceil_mode=True), name="output size")
+    return check(answer, pool_output_size(7, 2, stride=3, padding=1, ceil_mode=True), name="output size",
+                 forbidden=(pool_output_size,))
 
 
 @checker
 def check_tie_indices(answer: Any) -> Verdict:
     """Exercise 'Switches with ties': the 2×2 flat indices that 2×2 max pooling returns for TIES."""
     _, indices = max_pool2d(TIES[None, None], 2, return_indices=True)
-    return check(answer, indices[0, 0], name="indices")
+    return check(answer, indices[0, 0], name="indices", forbidden=_MAX_POOLS)
 
 
 def _reference_block_max(x: np.ndarray, k: int) -> np.ndarray:
@@ -60,7 +64,7 @@ def _planes(seed: int) -> list[tuple[np.ndarray, int]]:
 def check_block_max_pool(answer: Any) -> Verdict:
     """Exercise 'Max pooling with a reshape': answer(x, k) pools a 2-D plane with k×k windows, stride k."""
     return check(answer, _reference_block_max, cases=_planes(1), name="block_max_pool",
-                 forbidden=(max_pool2d, F.max_pool2d, F.max_pool2d_with_indices, torch.max_pool2d))
+                 forbidden=_MAX_POOLS)
 
 
 def _reference_unpool(values: np.ndarray, indices: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
@@ -90,7 +94,8 @@ def check_bilinear_quarter_weights(answer: Any) -> Verdict:
     def bilinear(x: np.ndarray) -> torch.Tensor:
         return F.interpolate(torch.from_numpy(x), scale_factor=0.25, mode="bilinear", align_corners=False)
 
-    return check(answer, linear_weights(bilinear, (4, 4), (0, 0)), name="weights", check_dtype=False)
+    return check(answer, linear_weights(bilinear, (4, 4), (0, 0)), name="weights", check_dtype=False,
+                 forbidden=(linear_weights, F.interpolate))
 
 
 def _shift_survival(size: int = 8) -> float:
@@ -108,4 +113,4 @@ def _shift_survival(size: int = 8) -> float:
 @checker
 def check_shift_survival(answer: Any) -> Verdict:
     """Exercise 'When does a shift survive pooling?': the fraction for an 8×8 input, columns 0..6."""
-    return check(answer, _shift_survival(), name="fraction", check_dtype=False)
+    return check(answer, _shift_survival(), name="fraction", check_dtype=False, forbidden=_MAX_POOLS)

@@ -98,14 +98,14 @@ def check_coord_channels(answer: Any) -> Verdict:
 def check_coordconv_parameters(answer: Any) -> Verdict:
     """Exercise 'Counting CoordConv weights': parameters of CoordConv2d(3, 16, 3, with_r=True) (with bias)."""
     expected = sum(p.numel() for p in CoordConv2d(3, 16, 3, with_r=True).parameters())
-    return check(answer, expected, name="parameter count")
+    return check(answer, expected, name="parameter count", forbidden=(CoordConv2d,))
 
 
 @checker
 def check_quadrant_test_size(answer: Any) -> Verdict:
     """Exercise 'The quadrant split': number of test centres of the full-size task (S = 64, r = 4)."""
     expected = len(not_so_clevr(64, 4, split="quadrant")["test_index"])
-    return check(answer, expected, name="quadrant test size")
+    return check(answer, expected, name="quadrant test size", forbidden=(not_so_clevr,))
 
 
 # --- sphconv.ipynb ---------------------------------------------------------------------------------------
@@ -123,11 +123,11 @@ def check_tap_offset(answer: Any) -> Verdict:
 def check_sphconv_kernel_count(answer: Any) -> Verdict:
     """Exercise 'How many kernels?': distinct kernels of a SphConv2d layer on 32 x 64 images."""
     layer = SphConv2d(1, 1, 32, sphconv_kernel_sizes(32, 64))
-    return check(answer, len(layer.weights), name="kernel count")
+    return check(answer, len(layer.weights), name="kernel count", forbidden=(SphConv2d, sphconv_kernel_sizes))
 
 
 @checker
 def check_sphconv_weight_count(answer: Any) -> Verdict:
     """Exercise 'The price of untied weights': weights (no biases) of a 1 -> 1 channel SphConv2d at 32 x 64."""
     layer = SphConv2d(1, 1, 32, sphconv_kernel_sizes(32, 64))
-    return check(answer, sum(p.numel() for p in layer.weights), name="weight count")
+    return check(answer, sum(p.numel() for p in layer.weights), name="weight count", forbidden=(SphConv2d,))

@@ -48,7 +48,8 @@ __all__ = [
 @checker
 def check_transposed_size_by_hand(answer: Any) -> Verdict:
     """Exercise 'Output size by hand': ConvT output size for i=5, k=3, s=2, p=1, output_padding=0."""
-    return check(answer, conv_transpose_output_size(5, 3, stride=2, padding=1), name="output size")
+    return check(answer, conv_transpose_output_size(5, 3, stride=2, padding=1), name="output size",
+                 forbidden=(conv_transpose_output_size,))
 
 
 def _reference_conv_transpose1d(x: Any, w: Any, stride: int) -> np.ndarray:
@@ -134,7 +135,7 @@ def check_even_overlap(answer: Callable[[int, int], bool]) -> Verdict:
 def check_gated_parameter_count(answer: Any) -> Verdict:
     """Exercise 'Count the parameters': GatedConv2d(5, 48, 3), DeepFill v2's first layer with cnum=48."""
     count = sum(p.numel() for p in GatedConv2d(5, 48, 3).parameters())
-    return check(answer, count, name="parameter count")
+    return check(answer, count, name="parameter count", forbidden=(GatedConv2d,))
 
 
 def _reference_gated_activation(feature: torch.Tensor, gate: torch.Tensor) -> torch.Tensor:

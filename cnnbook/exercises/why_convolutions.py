@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from cnnbook.exercises._core import Verdict, check, checker
+from cnnbook.functional.receptive_field import receptive_field
 from cnnbook.nn.blocks import conv_matrix, gradient_receptive_field, receptive_field_extent, shift_response
 
 __all__ = [
@@ -42,7 +43,8 @@ def check_dense_vs_conv_params(answer) -> Verdict:
     32x32x16 output by a fully connected layer and by a 5x5 conv with padding 2."""
     dense = nn.Linear(32 * 32 * 3, 32 * 32 * 16, device="meta")
     conv = nn.Conv2d(3, 16, 5, padding=2, device="meta")
-    return check(answer, (_n_params(dense), _n_params(conv)), name="(dense, conv) parameter counts")
+    return check(answer, (_n_params(dense), _n_params(conv)), name="(dense, conv) parameter counts",
+                 forbidden=(nn.Linear, nn.Conv2d))
 
 
 def _stack() -> nn.Sequential:
@@ -55,7 +57,8 @@ def _stack() -> nn.Sequential:
 def check_stack_receptive_field(answer) -> Verdict:
     """Exercise: side of the receptive field of one output of conv3 -> conv3 -> conv3 -> maxpool2 -> conv3."""
     saliency = gradient_receptive_field(_stack(), (1, 32, 32), (0, 4, 4), samples=32)
-    return check(answer, receptive_field_extent(saliency)[0], name="receptive-field side")
+    return check(answer, receptive_field_extent(saliency)[0], name="receptive-field side",
+                 forbidden=(gradient_receptive_field, receptive_field_extent, receptive_field))
 
 
 @checker
