@@ -414,8 +414,8 @@ def check(answer: Any, reference: Any, *, cases: Sequence[Sequence[Any]] | None 
     return verdict
 
 
-def _call(answer: Callable[..., Any], args: Sequence[Any], name: str,
-          tracer: _Tracer) -> tuple[Any, Verdict | None]:
+def _call(tracer: _Tracer, args: Sequence[Any], name: str) -> tuple[Any, Verdict | None]:
+    """Call the learner's answer (as traced by ``tracer``) on ``args``; (result, None) or (None, failure verdict)."""
     tracer.active = True
     try:
         result, failure = tracer.call(*args), None
@@ -434,7 +434,7 @@ def _check(answer, reference, cases, name, rtol, atol, check_dtype, forbidden) -
     if cases is None:
         if callable(answer) and not callable(reference):
             with _Tracer(forbidden, answer) as tracer:
-                result, failure = _call(answer, (), name, tracer)
+                result, failure = _call(tracer, (), name)
             if failure is not None:
                 return failure
             answer = result
@@ -447,7 +447,7 @@ def _check(answer, reference, cases, name, rtol, atol, check_dtype, forbidden) -
     expected = [reference(*copy.deepcopy(args)) for args in cases]
     with _Tracer(forbidden, answer) as tracer:
         for k, (args, want) in enumerate(zip(cases, expected)):
-            result, failure = _call(answer, copy.deepcopy(args), name, tracer)
+            result, failure = _call(tracer, copy.deepcopy(args), name)
             if failure is not None:
                 return failure
             verdict = compare(result, want, rtol=rtol, atol=atol, check_dtype=check_dtype,
