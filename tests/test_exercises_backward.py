@@ -92,6 +92,16 @@ def conv_backward_no_stride(grad_output, x, w, stride):
     return conv_backward(grad_output, x, w, 1)
 
 
+def gradient_sizes_by_running_the_layer():
+    y = cf.conv2d(np.zeros((8, 6, 32, 32)), np.zeros((12, 2, 5, 5)), stride=2, padding=1, groups=3)
+    return y.shape, (12, 2, 5, 5), 8 * y.shape[2] * y.shape[3]
+
+
+def gradient_sizes_with_the_formula_function():
+    out = cf.conv_output_size(32, 5, stride=2, padding=1)
+    return (8, 12, out, out), (12, 2, 5, 5), 8 * out * out
+
+
 def conv_backward_package(grad_output, x, w, stride):
     return cf.conv2d_backward(grad_output, x, w, stride=stride)
 
@@ -206,6 +216,8 @@ def test_right_answer_passes_and_wrong_ones_fail(checker, right, wrongs, capsys)
 
 
 @pytest.mark.parametrize("checker, answer", [
+    (ex.check_gradient_sizes, gradient_sizes_by_running_the_layer),
+    (ex.check_gradient_sizes, gradient_sizes_with_the_formula_function),
     (ex.check_conv_backward, conv_backward_package),
     (ex.check_conv_backward, conv_backward_autograd),
     (ex.check_conv_backward, conv_backward_transposed),
@@ -234,6 +246,17 @@ def test_gradient_check_candidates_are_what_they_claim():
     for candidate, correct in ex.CANDIDATES:
         agree = all(np.allclose(a, b) for a, b in zip(candidate(delta, x, w), expected))
         assert agree == correct, candidate.__name__
+
+
+def test_checkers_leave_the_global_random_generators_alone(capsys):
+    np.random.seed(3)
+    torch.manual_seed(3)
+    before = (np.random.random(), torch.rand(1).item())
+    np.random.seed(3)
+    torch.manual_seed(3)
+    for checker, right, _ in CASES:
+        checker(right)
+    assert (np.random.random(), torch.rand(1).item()) == before
 
 
 def test_checkers_never_print_the_expected_answer(capsys):

@@ -14,9 +14,10 @@ from typing import Any
 import numpy as np
 import torch
 import torch.nn.functional as F
+from torch import nn
 
 import cnnbook.functional as cf
-from cnnbook.exercises._core import Verdict, check
+from cnnbook.exercises._core import Verdict, check, checker
 from cnnbook.functional.transposed import conv_transpose2d_scatter, conv_transpose2d_zero_insertion
 
 __all__ = [
@@ -48,6 +49,9 @@ TRANSPOSED_FUNCTIONS = (
     F.conv_transpose2d,
     torch.conv_transpose2d,
 )
+
+#: Functions that would compute a shape for a by-hand answer: output sizes and the forward passes.
+SHAPE_FUNCTIONS = (cf.conv_output_size, cf.conv2d, cf.conv2d_naive, F.conv2d, torch.conv2d, nn.Conv2d)
 
 #: The layer of the exercise "Gradient sizes by hand" (shown to the learner in the exercise text).
 SHAPES_LAYER = dict(input_shape=(8, 6, 32, 32), out_channels=12, kernel_size=5, stride=2, padding=1, groups=3)
@@ -89,10 +93,12 @@ def _gradient_sizes() -> tuple[tuple[int, ...], tuple[int, ...], int]:
     return (n, layer["out_channels"], out_h, out_w), (layer["out_channels"], c_in // g, k, k), n * out_h * out_w
 
 
+@checker
 def check_gradient_sizes(answer: Any) -> Verdict:
     """Exercise 'Gradient sizes by hand': (shape of δ, shape of ∂L/∂w, terms summed in one entry of ∂L/∂w)."""
     names = ("shape of grad_output", "shape of grad_weight", "terms in one grad_weight entry")
-    return _check_parts(answer, lambda: _gradient_sizes(), [()], names, "gradient_sizes")
+    return _check_parts(answer, lambda: _gradient_sizes(), [()], names, "gradient_sizes",
+                        forbidden=BACKWARD_FUNCTIONS + SHAPE_FUNCTIONS)
 
 
 # ----- naive conv backward ---------------------------------------------------------------------------
@@ -109,6 +115,7 @@ def _conv_cases(seed: int) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, int
     return cases
 
 
+@checker
 def check_conv_backward(answer: Any) -> Verdict:
     """Exercise 'Convolution backward with loops': answer(grad_output, x, w, stride) -> (∂L/∂x, ∂L/∂w, ∂L/∂b)."""
     return _check_parts(answer, lambda go, x, w, s: cf.conv2d_backward(go, x, w, stride=s), _conv_cases(0),
@@ -129,6 +136,7 @@ def _pool_cases(seed: int) -> list[tuple[np.ndarray, np.ndarray, int, int]]:
     return cases
 
 
+@checker
 def check_max_pool_backward(answer: Any) -> Verdict:
     """Exercise 'Max-pool backward': answer(grad_output, x, kernel_size, stride) -> ∂L/∂x (ties: first maximum)."""
     return check(answer, lambda go, x, k, s: cf.max_pool2d_backward(go, x, k, s), cases=_pool_cases(1),
@@ -153,6 +161,7 @@ def _dilated_reference(grad_output: np.ndarray, w: np.ndarray, d: int) -> np.nda
     return cf.conv2d_backward(grad_output, x, w, dilation=d)[0]
 
 
+@checker
 def check_dilated_input_grad(answer: Any) -> Verdict:
     """Exercise 'The input gradient of a dilated convolution': answer(grad_output, w, dilation) -> ∂L/∂x."""
     return check(answer, _dilated_reference, cases=_dilated_cases(2), name="dilated_input_grad",
@@ -231,6 +240,7 @@ CANDIDATES = [
 ]
 
 
+@checker
 def check_gradient_check(answer: Any) -> Verdict:
     """Exercise 'A gradient check that catches bugs': answer(backward) -> True exactly for a correct backward."""
     truth = {id(candidate): correct for candidate, correct in CANDIDATES}
@@ -252,6 +262,7 @@ def _checkerboard_ratios(size: int = 32, stride: int = 2, kernels: Sequence[int]
     return np.array(ratios)
 
 
+@checker
 def check_checkerboard_ratios(answer: Any) -> Verdict:
     """Exercise 'Which kernels make a checkerboard?': min/max of the interior input gradient for k = 1..6, s = 2."""
     return check(answer, _checkerboard_ratios(), name="ratios", check_dtype=False,
