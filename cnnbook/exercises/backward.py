@@ -117,7 +117,10 @@ def _conv_cases(seed: int) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, int
 
 @checker
 def check_conv_backward(answer: Any) -> Verdict:
-    """Exercise 'Convolution backward with loops': answer(grad_output, x, w, stride) -> (∂L/∂x, ∂L/∂w, ∂L/∂b)."""
+    """Exercise 'The convolution's backward pass with loops'.
+
+    answer(grad_output, x, w, stride) -> (∂L/∂x, ∂L/∂w, ∂L/∂b) for a conv2d without padding, dilation or groups.
+    """
     return _check_parts(answer, lambda go, x, w, s: cf.conv2d_backward(go, x, w, stride=s), _conv_cases(0),
                         ("grad_input", "grad_weight", "grad_bias"), "conv_backward",
                         forbidden=BACKWARD_FUNCTIONS + TRANSPOSED_FUNCTIONS)
