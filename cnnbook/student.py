@@ -232,9 +232,12 @@ def make_student_edition(root: Path, out: Path, only: Sequence[str] | None = Non
         for suffix in (".md", ".ipynb"):
             (out / doc).with_suffix(suffix).unlink(missing_ok=True)
     toc = yaml.safe_load((root / "_toc.yml").read_text())
-    for part in toc.get("parts", []):
-        part["chapters"] = _prune_toc(part.get("chapters"), set(removed))
-    toc["parts"] = [part for part in toc.get("parts", []) if part["chapters"]]
+    if "parts" in toc:
+        for part in toc["parts"]:
+            part["chapters"] = _prune_toc(part.get("chapters"), set(removed))
+        toc["parts"] = [part for part in toc["parts"] if part["chapters"]]
+    if "chapters" in toc:
+        toc["chapters"] = _prune_toc(toc["chapters"], set(removed))
     (out / "_toc.yml").write_text(yaml.safe_dump(toc, sort_keys=False))
     config = yaml.safe_load((root / "_config.yml").read_text())
     config["title"] = config.get("title", "") + " (student edition)"

@@ -170,7 +170,6 @@ CHEATS = [
     (expo.check_ceil_output_size, lambda: pool_output_size(7, 2, stride=3, padding=1, ceil_mode=True)),
     (expo.check_tie_indices, lambda: max_pool2d(expo.TIES[None, None], 2, return_indices=True)[1][0, 0]),
     (ext.check_transposed_size_by_hand, lambda: cf.conv_transpose_output_size(5, 3, stride=2, padding=1)),
-    (ext.check_gated_parameter_count, lambda: _n(GatedConv2d(5, 48, 3))),
     (exb.check_vgg_params, lambda: _n(VGGBlock(64, 128))),
     (exb.check_encoder_shape, lambda: tuple(EncoderBlock(3, 32).eval()(torch.zeros(1, 3, 37, 45)).shape)),
     (exw.check_dense_vs_conv_params, lambda: (_n(nn.Linear(3072, 16384, device="meta")),
