@@ -79,7 +79,8 @@ CASES = [
     (ex.check_output_padding_for, output_padding_for, lambda n, k, s, p: 0),
     (ex.check_conv_matrix, conv_matrix, lambda w, size, s: conv_matrix(w[::-1, ::-1], size, s)),
     (ex.check_even_overlap, even_overlap, lambda k, s: s <= k),
-    (ex.check_gated_parameter_count, 2 * 48 * (5 * 9 + 1), 48 * (5 * 9 + 1)),
+    # wrong: the old reading of DeepFill v2's conv1 as 48 gated channels with a 3x3 kernel
+    (ex.check_gated_parameter_count, 2 * 24 * (5 * 25 + 1), 2 * 48 * (5 * 9 + 1)),
     (ex.check_gated_activation, gated_activation, lambda f, g: torch.relu(f) * torch.sigmoid(g)),
     (ex.check_mask_update, mask_update, lambda valid, k: np.asarray(valid) > 0),
     (ex.check_partial_conv_scale, partial_scale, lambda: np.ones((5, 5))),
@@ -98,4 +99,26 @@ def test_scalar_checkers_do_not_print_the_answer(capsys):
     ex.check_transposed_size_by_hand(10)
     ex.check_gated_parameter_count(1)
     out = capsys.readouterr().out
-    assert " 9" not in out and "4416" not in out
+    assert " 9" not in out and "6048" not in out
+
+
+def test_parameter_count_exercise_is_deepfill_v2_conv1_split_in_24_feature_and_24_gate_channels():
+    # JiahuiYu/generative_inpainting v2.0.0: gen_conv(x, cnum=48, ksize=5) on [image, ones, mask] runs one
+    # 5x5 conv with 48 output channels and splits it into 24 ELU features times 24 sigmoid gates.
+    from torch import nn
+
+    from cnnbook.nn.gated import GatedConv2d
+
+    one_conv = nn.Conv2d(5, 48, 5, padding=2)
+    gated = GatedConv2d(5, 24, 5, padding=2)
+    with torch.no_grad():
+        gated.feature.weight.copy_(one_conv.weight[:24])
+        gated.feature.bias.copy_(one_conv.bias[:24])
+        gated.gate.weight.copy_(one_conv.weight[24:])
+        gated.gate.bias.copy_(one_conv.bias[24:])
+    x = torch.randn(2, 5, 9, 9, generator=torch.Generator().manual_seed(0))
+    features, gates = one_conv(x).chunk(2, dim=1)
+    torch.testing.assert_close(gated(x), F.elu(features) * torch.sigmoid(gates))
+    n_params = sum(p.numel() for p in gated.parameters())
+    assert n_params == sum(p.numel() for p in one_conv.parameters()) == 6048
+    assert ex.check_gated_parameter_count(n_params).status == "correct"

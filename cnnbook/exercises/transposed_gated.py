@@ -133,8 +133,12 @@ def check_even_overlap(answer: Callable[[int, int], bool]) -> Verdict:
 
 @checker
 def check_gated_parameter_count(answer: Any) -> Verdict:
-    """Exercise 'Count the parameters': GatedConv2d(5, 48, 3), DeepFill v2's first layer with cnum=48."""
-    count = sum(p.numel() for p in GatedConv2d(5, 48, 3).parameters())
+    """Exercise 'Count the parameters': GatedConv2d(5, 24, 5), DeepFill v2's first layer.
+
+    The reference code's ``gen_conv(x, cnum=48, ksize=5)`` is one 5x5 convolution with 48 output channels
+    split into 24 feature and 24 gate channels, on a 5-channel input (image, ones, mask).
+    """
+    count = sum(p.numel() for p in GatedConv2d(5, 24, 5).parameters())
     return check(answer, count, name="parameter count", forbidden=(GatedConv2d,))
 
 
