@@ -3,6 +3,7 @@
 - ``aspp.py`` (chapter "Dilation and ASPP"): ``ASPP``
 - ``gated.py`` (chapter "Transposed and gated convolution"): ``GatedConv2d``
 - ``blocks.py`` (chapter "Convolutional blocks"): ``ConvBlock``, ``VGGBlock``, ``EncoderBlock``, ``DecoderBlock``, ``UNet``
+- ``residual.py`` (chapter "Convolutional blocks"): ``ResidualBlock``
 - ``spherical.py`` (chapter "Spherical images", part 1): ``CircularPad2d``, ``CircularConv2d``, ``CoordConv2d``, ``SphConv2d``
 - ``polyhedral.py`` (chapter "Spherical images", part 2): ``PHDConv``, ``PHDPool``
 - ``mesh.py`` (chapter "Spherical images", part 2): ``MeshConv``, ``MeshPool``
@@ -13,6 +14,7 @@ from cnnbook.nn.blocks import ConvBlock, DecoderBlock, EncoderBlock, UNet, VGGBl
 from cnnbook.nn.gated import GatedConv2d
 from cnnbook.nn.mesh import MeshConv, MeshPool
 from cnnbook.nn.polyhedral import PHDConv, PHDPool
+from cnnbook.nn.residual import ResidualBlock
 from cnnbook.nn.spherical import CircularConv2d, CircularPad2d, CoordConv2d, SphConv2d
 
 __all__ = [
@@ -23,6 +25,7 @@ __all__ = [
     "EncoderBlock",
     "DecoderBlock",
     "UNet",
+    "ResidualBlock",
     "CircularPad2d",
     "CircularConv2d",
     "CoordConv2d",
