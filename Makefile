@@ -23,7 +23,7 @@ setup: $(VENV)/.installed _vendor/site/mathjax/tex-chtml.js
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[book,test,teach]"
+	$(PY) -m pip install --quiet -e ".[book,test,teach,lab]"
 	touch $@
 
 # MathJax 3 is served from the built site so math renders offline (no CDN).

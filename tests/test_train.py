@@ -2,32 +2,100 @@
 
 from __future__ import annotations
 
+import configparser
+import re
+import time
+from pathlib import Path
+
 import pytest
 import torch
 from torch import nn
 
 from cnnbook.train import accuracy, fit, iou, progress, seed_everything
 
+SANITIZE_CFG = Path(__file__).with_name("nbval_sanitize.cfg")
 
-def test_progress_bar_only_appends_and_ends_with_the_count(capsys):
+
+def _final_lines(text: str) -> list[str]:
+    """What a terminal or a notebook shows: on each line, the text after its last carriage return."""
+    return [line.rsplit("\r", 1)[-1] for line in text.rstrip("\n").split("\n")]
+
+
+def _sanitize(text: str) -> str:
+    """Apply tests/nbval_sanitize.cfg, in order, as nbval does."""
+    config = configparser.ConfigParser(interpolation=None)
+    config.read(SANITIZE_CFG, encoding="utf-8")
+    for section in config.sections():
+        text = re.sub(config[section]["regex"], config[section]["replace"], text)
+    return text
+
+
+def test_progress_bar_ends_on_one_line_with_count_eta_and_rate(capsys):
     assert list(progress(range(7), desc="epochs", width=10)) == list(range(7))
     out = capsys.readouterr().out
-    assert out == "epochs [##########] 7/7\n"
-    assert "\r" not in out
+    assert out.endswith("\n") and out.count("\n") == 1  # one line, redrawn in place with \r
+    [line] = _final_lines(out)
+    assert re.fullmatch(r"epochs: 100%\|.{10}\| 7/7 \[00:00<00:00, +[\d.?]+it/s\]", line), line
+    assert "\x1b" not in out  # no cursor movement: a notebook shows it cleanly
 
 
 def test_progress_bar_shows_an_unfinished_run(capsys):
     for k in progress(range(10), width=10):
         if k == 4:
             break
-    # a generator closed early still prints nothing wrong; consume a partial run with total
+    print("after the loop")
     list(progress(iter(range(3)), total=6, width=6))
-    assert capsys.readouterr().out.endswith("[###...] 3/6\n")
+    lines = _final_lines(capsys.readouterr().out)
+    assert lines[0].startswith(" 40%|") and " 4/10 [" in lines[0]
+    assert lines[1] == "after the loop"  # the bar was closed when the loop stopped early
+    assert lines[2].startswith(" 50%|") and " 3/6 [" in lines[2]
+
+
+def test_progress_bar_has_an_eta_while_it_runs(monkeypatch, capsys):
+    import cnnbook.train as train
+
+    monkeypatch.setattr(train, "PROGRESS_INTERVAL_S", 0.0)
+    for _ in progress(range(4), desc="slow", width=4):
+        time.sleep(0.02)
+    redraws = capsys.readouterr().out.split("\r")
+    assert any(re.search(r" [1-3]/4 \[00:00<00:00, ", part) for part in redraws)
+
+
+def test_nested_bars_leave_one_line_each_without_cursor_codes(capsys):
+    for _ in progress(range(2), desc="outer", width=5):
+        list(progress(range(3), desc="inner", width=5))
+    out = capsys.readouterr().out
+    assert "\x1b" not in out
+    lines = _final_lines(out)
+    assert [line.split(":")[0] for line in lines] == ["inner", "inner", "outer"]
+    assert all("100%" in line for line in lines)
+
+
+def test_sanitized_bar_line_is_the_same_on_every_run(capsys):
+    texts = []
+    for pause in (0.0, 0.03):
+        for _ in progress(range(3), desc="run", width=8):
+            time.sleep(pause)
+        texts.append(_sanitize("\n".join(_final_lines(capsys.readouterr().out))))
+    assert texts[0] == texts[1]
+    assert texts[0].startswith("run: 100%|") and texts[0].endswith("| 3/3 [ELAPSED<ETA, RATE]")
+    slow = "fit: 100%|##| 2/2 [01:02:03<00:00, 12.34s/it]"
+    assert _sanitize(slow) == "fit: 100%|##| 2/2 [ELAPSED<ETA, RATE]"
+    assert _sanitize("unknown: 5it [00:00, ?it/s]") == "unknown: 5it [ELAPSED<ETA, RATE]"
 
 
 def test_progress_needs_a_total_for_iterators():
     with pytest.raises(TypeError, match="total"):
         list(progress(iter(range(3))))
+
+
+def test_progress_rejects_a_bad_total_or_width():
+    with pytest.raises(ValueError, match="total"):
+        progress(range(3), total=-1)
+    with pytest.raises(TypeError, match="total"):
+        progress(range(3), total=2.5)
+    with pytest.raises(ValueError, match="width"):
+        progress(range(3), width=0)
 
 
 def test_fit_is_deterministic_and_reduces_the_loss(capsys):
@@ -42,7 +110,8 @@ def test_fit_is_deterministic_and_reduces_the_loss(capsys):
     first, second = run(), run()
     assert first == second
     assert first[-1] < 0.1 * first[0]
-    assert "training [" in capsys.readouterr().out
+    lines = _final_lines(capsys.readouterr().out)
+    assert len(lines) == 2 and all(line.startswith("training: 100%|") and "| 60/60 [" in line for line in lines)
 
 
 def test_fit_rejects_tensors_of_different_lengths():
