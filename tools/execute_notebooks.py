@@ -30,7 +30,7 @@ def run_notebook(path: Path) -> tuple[nbformat.NotebookNode, float, float]:
     os.environ["PYTHONHASHSEED"] = "0"
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    client = NotebookClient(nb, timeout=600, kernel_name="python3",
+    client = NotebookClient(nb, timeout=600, kernel_name="python3", coalesce_streams=True,
                             resources={"metadata": {"path": str(path.parent)}})
     client.execute()
     wall = time.perf_counter() - start
