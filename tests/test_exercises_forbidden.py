@@ -176,7 +176,7 @@ CHEATS = [
                                               _n(nn.Conv2d(3, 16, 5, padding=2)))),
     (exd.check_aspp_parameters, lambda: _n(ASPP(64, 32, rates=(1, 2, 4)))),
     (exe.check_coordconv_parameters, lambda: _n(CoordConv2d(3, 16, 3, with_r=True))),
-    (exe.check_sphconv_kernel_count, lambda: len(SphConv2d(1, 1, 32, sphconv_kernel_sizes(32, 64)).weights)),
+    (exe.check_sphconv_kernel_count, lambda: len(SphConv2d(1, 1, 32, sphconv_kernel_sizes(32, 64), tied=True).weights)),
 ]
 
 _IDS = [f"{checker.__name__}-{n}" for n, (checker, _) in enumerate(CHEATS)]

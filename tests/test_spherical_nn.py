@@ -23,6 +23,46 @@ def _x(n, c, h, w, seed=0):
 # --- circular padding -------------------------------------------------------------------------------
 
 @settings(deadline=None, max_examples=40)
+@given(h=st.integers(1, 6), half_w=st.integers(1, 5), data=st.data())
+def test_pole_padding_reads_row_r_rolled_by_half_the_width(h, half_w, data):
+    w = 2 * half_w
+    top, bottom = data.draw(st.integers(0, h)), data.draw(st.integers(0, h))
+    left, right = data.draw(st.integers(0, w)), data.draw(st.integers(0, w))
+    x = _x(2, 3, h, w, h * 100 + w)
+    got = CircularPad2d((left, right, top, bottom), vertical="pole")(x)
+    assert got.shape == (2, 3, h + top + bottom, w + left + right)
+    inner = got[..., left: left + w]
+    for r in range(top):
+        torch.testing.assert_close(inner[..., top - 1 - r, :], torch.roll(x[..., r, :], w // 2, -1))
+    for r in range(bottom):
+        torch.testing.assert_close(inner[..., top + h + r, :], torch.roll(x[..., h - 1 - r, :], w // 2, -1))
+    torch.testing.assert_close(got, _pole_padded_reference_lr(x, top, bottom, left, right))
+
+
+def _pole_padded_reference_lr(x, top, bottom, left, right):
+    h, w = x.shape[-2:]
+    rows = [(-1 - i, w // 2) if i < 0 else (2 * h - 1 - i, w // 2) if i >= h else (i, 0) for i in range(-top, h + bottom)]
+    cols = torch.arange(-left, w + right)
+    index_r = torch.tensor([r for r, _ in rows])[:, None].expand(-1, len(cols))
+    index_c = (cols[None, :] + torch.tensor([s for _, s in rows])[:, None]) % w
+    return x[..., index_r, index_c]
+
+
+def test_the_pixel_beyond_the_pole_looks_where_the_padding_reads():
+    """Continue the latitude formula past the north pole: that direction is row r, column u + W/2."""
+    h, w = 8, 16
+    for r in range(3):
+        for u in range(w):
+            lam = 2 * np.pi * (u + 0.5) / w - np.pi
+            phi = np.pi / 2 + np.pi * (r + 0.5) / h          # padded row -1-r, beyond the pole
+            beyond = np.array([np.cos(phi) * np.sin(lam), np.sin(phi), np.cos(phi) * np.cos(lam)])
+            lam2 = 2 * np.pi * ((u + w // 2) % w + 0.5) / w - np.pi
+            phi2 = np.pi / 2 - np.pi * (r + 0.5) / h          # row r
+            there = np.array([np.cos(phi2) * np.sin(lam2), np.sin(phi2), np.cos(phi2) * np.cos(lam2)])
+            np.testing.assert_allclose(beyond, there, atol=1e-12)
+
+
+@settings(deadline=None, max_examples=40)
 @given(h=st.integers(1, 6), w=st.integers(1, 7), data=st.data(), vertical=st.sampled_from(["zeros", "replicate"]))
 def test_circular_pad_matches_torch_pad_on_each_axis(h, w, data, vertical):
     left, right = data.draw(st.integers(0, w)), data.draw(st.integers(0, w))
@@ -194,42 +234,75 @@ def test_sphconv_widths_at_32x64():
     assert widths[:16] == [31, 25, 13, 9, 7, 7] + [5] * 7 + [3] * 3
 
 
-def _sph(h=8, w=16, seed=0):
+def _sph(h=8, w=16, seed=0, tied=False):
     torch.manual_seed(seed)
-    return SphConv2d(2, 3, h, sphconv_kernel_sizes(h, w)).double()
+    return SphConv2d(2, 3, h, sphconv_kernel_sizes(h, w), tied=tied).double()
 
 
-def test_sphconv_shape_and_parameter_count():
-    layer = _sph()
+def _pole_padded_reference(x, pad_h, pad_w):
+    """Pad by indexing: padded row i < 0 is row -1-i and padded row i >= H is row 2H-1-i, both at
+    the opposite longitude (column + W/2); columns wrap. Written independently of circular_pad2d."""
+    h, w = x.shape[-2:]
+    rows, shift = [], []
+    for i in range(-pad_h, h + pad_h):
+        if i < 0:
+            rows.append(-1 - i), shift.append(w // 2)
+        elif i >= h:
+            rows.append(2 * h - 1 - i), shift.append(w // 2)
+        else:
+            rows.append(i), shift.append(0)
+    cols = torch.arange(-pad_w, w + pad_w)
+    index_r = torch.tensor(rows)[:, None].expand(-1, len(cols))
+    index_c = (cols[None, :] + torch.tensor(shift)[:, None]) % w
+    return x[..., index_r, index_c]
+
+
+@pytest.mark.parametrize("tied, kernels", [(False, 8), (True, 4)])
+def test_sphconv_shape_and_parameter_count(tied, kernels):
+    layer = _sph(tied=tied)
     sizes = sphconv_kernel_sizes(8, 16)
     assert layer(_x(2, 2, 8, 16)).shape == (2, 3, 8, 16)
-    n_weights = sum(3 * 2 * kh * kw for kh, kw in sizes[:4])
-    assert sum(p.numel() for p in layer.parameters()) == n_weights + 4 * 3
+    assert len(layer.weights) == kernels
+    n_weights = sum(3 * 2 * kh * kw for kh, kw in sizes[:kernels])
+    assert sum(p.numel() for p in layer.parameters()) == n_weights + kernels * 3
 
 
-def test_sphconv_matches_a_per_row_reference():
-    layer = _sph(seed=1)
+def test_sphconv_default_is_untied_with_one_kernel_and_bias_per_row():
+    layer = SphConv2d(1, 2, 32, sphconv_kernel_sizes(32, 64))
+    assert not layer.tied and len(layer.weights) == 32 and layer.bias.shape == (32, 2)
+    assert len(SphConv2d(1, 2, 32, sphconv_kernel_sizes(32, 64), tied=True).weights) == 16
+    assert len(SphConv2d(1, 2, 5, [3] * 5, tied=True).weights) == 3   # ceil(H/2) for odd H
+
+
+@pytest.mark.parametrize("tied", [False, True])
+def test_sphconv_matches_a_per_row_reference_padded_over_the_pole(tied):
+    layer = _sph(seed=1, tied=tied)
     x = _x(2, 2, 8, 16, 1)
     y = layer(x)
     for v, (kh, kw) in enumerate(layer.kernel_sizes):
-        xp = F.pad(F.pad(x, (kw // 2, kw // 2, 0, 0), mode="circular"), (0, 0, kh // 2, kh // 2))
-        full = F.conv2d(xp, layer.row_kernel(v), layer.bias[min(v, 7 - v)])
+        xp = _pole_padded_reference(x, kh // 2, kw // 2)
+        bias = layer.bias[min(v, 7 - v) if tied else v]
+        full = F.conv2d(xp, layer.row_kernel(v), bias)
         torch.testing.assert_close(y[:, :, v], full[:, :, v], rtol=1e-12, atol=1e-12)
 
 
 @settings(deadline=None, max_examples=10)
-@given(shift=st.integers(-16, 16))
-def test_sphconv_commutes_with_rolls_and_the_equator_mirror(shift):
-    layer = _sph(seed=2)
+@given(shift=st.integers(-16, 16), tied=st.booleans())
+def test_sphconv_commutes_with_rolls_and_the_tied_one_with_the_equator_mirror(shift, tied):
+    layer = _sph(seed=2, tied=tied)
     x = _x(1, 2, 8, 16, shift + 20)
     torch.testing.assert_close(layer(torch.roll(x, shift, 3)), torch.roll(layer(x), shift, 3), rtol=1e-12, atol=1e-12)
-    torch.testing.assert_close(layer(x.flip(2)), layer(x).flip(2), rtol=1e-12, atol=1e-12)
+    if tied:
+        torch.testing.assert_close(layer(x.flip(2)), layer(x).flip(2), rtol=1e-12, atol=1e-12)
+    else:
+        assert (layer(x.flip(2)) - layer(x).flip(2)).abs().max() > 1e-3
 
 
-def test_sphconv_with_equator_kernel_everywhere_is_a_circular_conv():
+@pytest.mark.parametrize("tied", [False, True])
+def test_sphconv_with_equator_kernel_everywhere_is_a_circular_conv_over_the_poles(tied):
     sizes = [(3, 3)] * 6
-    layer = SphConv2d(1, 1, 6, sizes).double()
-    conv = CircularConv2d(1, 1, 3, padding=1).double()
+    layer = SphConv2d(1, 1, 6, sizes, tied=tied).double()
+    conv = CircularConv2d(1, 1, 3, padding=(0, 1)).double()   # rows are padded over the poles below
     w = torch.tensor([[1.0, 2.0, 1.0], [0.5, -3.0, 0.25], [1.0, 2.0, 1.0]], dtype=torch.float64)  # symmetric rows
     with torch.no_grad():
         for p in layer.weights:
@@ -238,7 +311,23 @@ def test_sphconv_with_equator_kernel_everywhere_is_a_circular_conv():
         conv.weight.copy_(w)
         conv.bias.fill_(0.3)
     x = _x(2, 1, 6, 10)
-    torch.testing.assert_close(layer(x), conv(x), rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(layer(x), conv(circular_pad2d(x, (0, 0, 1, 1), vertical="pole")), rtol=1e-12, atol=1e-12)
+
+
+def test_untied_sphconv_fits_a_filter_whose_flip_is_its_negative_and_tied_cannot():
+    sobel_t = torch.tensor([[1.0, 2.0, 1.0], [0.0, 0.0, 0.0], [-1.0, -2.0, -1.0]], dtype=torch.float64)
+    assert torch.equal(sobel_t.flip(0), -sobel_t)
+    untied = SphConv2d(1, 1, 6, [3] * 6, bias=False).double()
+    with torch.no_grad():
+        for p in untied.weights:
+            p.copy_(sobel_t)
+    x = _x(3, 1, 6, 10, 5)
+    target = F.conv2d(circular_pad2d(x, 1, vertical="pole"), sobel_t[None, None])
+    torch.testing.assert_close(untied(x), target, rtol=1e-12, atol=1e-12)
+    # A tied layer commutes with the equator flip, but this target anti-commutes with it: the best a
+    # tied layer can do is zero on the flip-symmetric part, so it cannot reproduce the target.
+    torch.testing.assert_close(F.conv2d(circular_pad2d(x.flip(2), 1, vertical="pole"), sobel_t[None, None]),
+                               -target.flip(2), rtol=1e-12, atol=1e-12)
 
 
 # --- tangent-plane kernels ----------------------------------------------------------------------------------------
@@ -276,7 +365,11 @@ def test_tangent_plane_conv_identity_and_roll():
     (lambda: CoordConv2d(2, 1, 3)(torch.zeros(1, 3, 4, 4)), ValueError, "x "),
     (lambda: coord_channels(0, 3), ValueError, "height/width"),
     (lambda: SphConv2d(1, 1, 4, [3, 3, 3]), ValueError, "kernel_sizes"),
-    (lambda: SphConv2d(1, 1, 4, [3, 5, 3, 3]), ValueError, "kernel_sizes"),
+    (lambda: SphConv2d(1, 1, 4, [3, 5, 3, 3], tied=True), ValueError, "kernel_sizes"),
+    (lambda: SphConv2d(1, 1, 4, [3] * 4, tied=1), TypeError, "tied"),
+    (lambda: SphConv2d(1, 1, 4, [3] * 4)(torch.zeros(1, 1, 4, 9)), ValueError, "even width"),
+    (lambda: circular_pad2d(torch.zeros(1, 1, 4, 7), (1, 1, 1, 1), vertical="pole"), ValueError, "even width"),
+    (lambda: CircularPad2d((0, 0, 5, 0), vertical="pole")(torch.zeros(1, 1, 4, 8)), ValueError, "height"),
     (lambda: SphConv2d(1, 1, 2, [2, 2]), ValueError, "kernel_sizes"),
     (lambda: SphConv2d(1, 1, 2, 3), TypeError, "kernel_sizes"),
     (lambda: SphConv2d(1, 1, 0, []), ValueError, "height"),

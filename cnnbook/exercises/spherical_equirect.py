@@ -121,13 +121,13 @@ def check_tap_offset(answer: Any) -> Verdict:
 
 @checker
 def check_sphconv_kernel_count(answer: Any) -> Verdict:
-    """Exercise 'How many kernels?': distinct kernels of a SphConv2d layer on 32 x 64 images."""
-    layer = SphConv2d(1, 1, 32, sphconv_kernel_sizes(32, 64))
+    """Exercise 'How many kernels?': distinct kernels of a tied (hemisphere-mirrored) SphConv2d on 32 x 64 images."""
+    layer = SphConv2d(1, 1, 32, sphconv_kernel_sizes(32, 64), tied=True)
     return check(answer, len(layer.weights), name="kernel count", forbidden=(SphConv2d, sphconv_kernel_sizes))
 
 
 @checker
 def check_sphconv_weight_count(answer: Any) -> Verdict:
-    """Exercise 'The price of untied weights': weights (no biases) of a 1 -> 1 channel SphConv2d at 32 x 64."""
-    layer = SphConv2d(1, 1, 32, sphconv_kernel_sizes(32, 64))
+    """Exercise 'The price of untied weights': weights (no biases) of a tied 1 -> 1 channel SphConv2d at 32 x 64."""
+    layer = SphConv2d(1, 1, 32, sphconv_kernel_sizes(32, 64), tied=True)
     return check(answer, sum(p.numel() for p in layer.weights), name="weight count", forbidden=(SphConv2d,))

@@ -1,12 +1,13 @@
 """Layers for equirectangular (360-degree) images.
 
-- :class:`CircularPad2d`: wrap-around padding of the width (longitude), zero or replicate
-  padding of the height (Schubert et al., IEEE IV 2019).
+- :class:`CircularPad2d`: wrap-around padding of the width (longitude), and zero, replicate or
+  over-the-pole padding of the height (Schubert et al., IEEE IV 2019; Su & Grauman, NIPS 2017).
 - :class:`CircularConv2d`: ``nn.Conv2d`` whose horizontal padding wraps around.
 - :class:`CoordConv2d` and :func:`coord_channels`: a convolution that also sees the pixel's
   coordinates (Liu et al., NeurIPS 2018).
 - :class:`SphConv2d`: row-dependent kernels whose width grows toward the poles (Su & Grauman,
-  NIPS 2017); sizes from :func:`cnnbook.sphere.kernels.sphconv_kernel_sizes`.
+  NIPS 2017), one kernel per row (or mirrored hemispheres with ``tied=True``), padded over the
+  poles; sizes from :func:`cnnbook.sphere.kernels.sphconv_kernel_sizes`.
 
 All layers take NCHW tensors; W is the longitude axis and H the latitude axis.
 """
@@ -26,7 +27,7 @@ from cnnbook.functional._args import check_nonnegative, check_positive, pair
 
 __all__ = ["CircularPad2d", "CircularConv2d", "CoordConv2d", "SphConv2d", "circular_pad2d", "coord_channels"]
 
-_VERTICAL_MODES = ("zeros", "replicate")
+_VERTICAL_MODES = ("zeros", "replicate", "pole")
 
 
 def _four(padding: Any, name: str = "padding") -> tuple[int, int, int, int]:
@@ -49,23 +50,44 @@ def _check_vertical(vertical: Any) -> str:
 
 
 def circular_pad2d(x: torch.Tensor, padding: Any, vertical: str = "zeros") -> torch.Tensor:
-    """Pad an (N, C, H, W) tensor: width circularly, height with zeros or by replicating the edge row.
+    """Pad an (N, C, H, W) tensor: width circularly, height with zeros, the edge row, or over the pole.
 
     ``padding`` is an int or (left, right, top, bottom). The width padding copies columns from the
-    other side, x~[..., j] = x[..., j mod W], so it needs left, right <= W. Returns
-    (N, C, H + top + bottom, W + left + right).
+    other side, x~[..., j] = x[..., j mod W], so it needs left, right <= W.
+
+    ``vertical`` sets the rows added above and below:
+
+    - ``'zeros'`` (default): zero rows;
+    - ``'replicate'``: copies of the first and last row;
+    - ``'pole'``: the rows that lie beyond the pole on the sphere. Crossing a pole leads to the
+      opposite longitude in the same hemisphere, so padded row -1-r above the image is row r rolled
+      by W/2, and padded row H+r below it is row H-1-r rolled by W/2. This needs an even W and
+      top, bottom <= H. (Su & Grauman's reference code pads its SphConv rows this way.)
+
+    Returns (N, C, H + top + bottom, W + left + right).
     """
     left, right, top, bottom = _four(padding)
     vertical = _check_vertical(vertical)
     if not isinstance(x, torch.Tensor) or x.dim() != 4:
         raise ValueError(f"x must be a 4-D tensor (N, C, H, W), got {getattr(x, 'shape', type(x).__name__)}")
-    width = x.shape[-1]
+    height, width = x.shape[-2], x.shape[-1]
     if left > width or right > width:
         raise ValueError(f"padding must be at most the width W={width} on the left and right, "
                          f"got left={left}, right={right}")
+    if vertical == "pole" and (top or bottom):
+        if width % 2:
+            raise ValueError(f"vertical='pole' needs an even width W (the row beyond a pole is rolled by W/2), "
+                             f"got W={width}")
+        if top > height or bottom > height:
+            raise ValueError(f"vertical='pole' needs top and bottom padding at most the height H={height}, "
+                             f"got top={top}, bottom={bottom}")
+        half = width // 2
+        above = x[..., :top, :].flip(-2).roll(half, dims=-1)                   # row -1-r <- row r
+        below = x[..., height - bottom:, :].flip(-2).roll(half, dims=-1)       # row H+r <- row H-1-r
+        x = torch.cat([above, x, below], dim=-2)
     if left or right:
         x = torch.cat([x[..., width - left:], x, x[..., :right]], dim=-1)
-    if top or bottom:
+    if (top or bottom) and vertical != "pole":
         if vertical == "zeros":
             x = F.pad(x, (0, 0, top, bottom))
         else:
@@ -75,14 +97,15 @@ def circular_pad2d(x: torch.Tensor, padding: Any, vertical: str = "zeros") -> to
 
 
 class CircularPad2d(nn.Module):
-    """Pad the longitude axis (W) circularly and the latitude axis (H) with zeros or replication.
+    """Pad the longitude axis (W) circularly and the latitude axis (H) with zeros, replication or over the pole.
 
     ``padding``: an int or (left, right, top, bottom), as in ``nn.ZeroPad2d``.
-    ``vertical``: ``'zeros'`` (default) or ``'replicate'``.
+    ``vertical``: ``'zeros'`` (default), ``'replicate'`` or ``'pole'`` (padded row -1-r is row r
+    rolled by W/2, and likewise at the bottom; needs an even W). See :func:`circular_pad2d`.
     Shape: (N, C, H, W) -> (N, C, H + top + bottom, W + left + right).
 
-    Unlike ``nn.CircularPad2d``, which wraps both axes, only the width wraps: the top and bottom
-    of an equirectangular image are the two poles, which are not neighbours.
+    Unlike ``nn.CircularPad2d`` with an int padding, which wraps both axes, only the width wraps:
+    the top and bottom of an equirectangular image are the two poles, which are not neighbours.
     """
 
     def __init__(self, padding: int | tuple[int, int, int, int], vertical: str = "zeros") -> None:
@@ -199,17 +222,28 @@ class SphConv2d(nn.Module):
 
         y[n, o, v, u] = b_v[o] + sum_{c, a, b} K_v[o, c, a, b] x~[n, c, v + a - k_h//2, u + b - k_w//2]
 
-    where x~ wraps around horizontally and is zero above the top and below the bottom row. Rows are
-    symmetric about the equator: row H - 1 - v uses K_v mirrored upside down (and the same bias), so
-    there are ceil(H/2) kernels and the layer commutes with flipping the image vertically.
-    ``kernel_sizes`` is a sequence of H ints (square kernels) or (k_h, k_w) pairs, odd, equal for
-    mirrored rows; :func:`cnnbook.sphere.kernels.sphconv_kernel_sizes` computes them from the
-    geometry. Shape: (N, C_in, H, W) -> (N, C_out, H, W).
+    where x~ wraps around horizontally and continues over the poles vertically (see
+    :func:`circular_pad2d` with ``vertical='pole'``: the row r beyond a pole is row r rolled by W/2),
+    so W must be even.
+
+    - ``tied=False`` (default): every row has its own kernel and bias, H of each, as in the reference
+      code, which ties only the kernel *shapes* across the equator.
+    - ``tied=True``: rows are symmetric about the equator: row H - 1 - v uses K_v mirrored upside
+      down (and the same bias), so there are ceil(H/2) kernels and the layer commutes with flipping
+      the image vertically. ``kernel_sizes`` must then be equal for mirrored rows.
+
+    ``kernel_sizes`` is a sequence of H ints (square kernels) or (k_h, k_w) pairs, odd;
+    :func:`cnnbook.sphere.kernels.sphconv_kernel_sizes` computes them from the geometry.
+    Shape: (N, C_in, H, W) -> (N, C_out, H, W).
     """
 
     def __init__(self, in_channels: int, out_channels: int, height: int,
-                 kernel_sizes: Sequence[int | tuple[int, int]], bias: bool = True) -> None:
+                 kernel_sizes: Sequence[int | tuple[int, int]], bias: bool = True, tied: bool = False) -> None:
         super().__init__()
+        if not isinstance(tied, bool):
+            raise TypeError(f"tied must be a bool, got {type(tied).__name__}")
+        if not isinstance(bias, bool):
+            raise TypeError(f"bias must be a bool, got {type(bias).__name__}")
         for name, value in (("in_channels", in_channels), ("out_channels", out_channels), ("height", height)):
             if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
                 raise ValueError(f"{name} must be a positive int, got {value!r}")
@@ -221,12 +255,13 @@ class SphConv2d(nn.Module):
         for v, (kh, kw) in enumerate(sizes):
             if kh < 1 or kw < 1 or kh % 2 == 0 or kw % 2 == 0:
                 raise ValueError(f"kernel_sizes must hold odd positive sizes, got {(kh, kw)} at row {v}")
-            if sizes[height - 1 - v] != (kh, kw):
-                raise ValueError(f"kernel_sizes must be symmetric about the equator: row {v} has {(kh, kw)} "
+            if tied and sizes[height - 1 - v] != (kh, kw):
+                raise ValueError(f"kernel_sizes must be symmetric about the equator when tied=True: row {v} has {(kh, kw)} "
                                  f"but row {height - 1 - v} has {sizes[height - 1 - v]}")
         self.in_channels, self.out_channels, self.height = int(in_channels), int(out_channels), int(height)
         self.kernel_sizes = sizes
-        n_kernels = (height + 1) // 2
+        self.tied = tied
+        n_kernels = (height + 1) // 2 if tied else height
         self.weights = nn.ParameterList()
         for kh, kw in sizes[:n_kernels]:
             bound = 1 / math.sqrt(in_channels * kh * kw)  # nn.Conv2d's default initialisation range
@@ -237,6 +272,8 @@ class SphConv2d(nn.Module):
         """The kernel used for output row ``v``, shape (C_out, C_in, k_h, k_w)."""
         if not 0 <= v < self.height:
             raise ValueError(f"v must be a row index in [0, {self.height}), got {v}")
+        if not self.tied:
+            return self.weights[v]
         mirror = v >= (self.height + 1) // 2
         weight = self.weights[self.height - 1 - v if mirror else v]
         return weight.flip(2) if mirror else weight
@@ -249,17 +286,21 @@ class SphConv2d(nn.Module):
         pad_w = max(kw for _, kw in self.kernel_sizes) // 2
         if pad_w > width:
             raise ValueError(f"x is too narrow (W={width}) for kernels {2 * pad_w + 1} wide")
-        xp = circular_pad2d(x, (pad_w, pad_w, pad_h, pad_h))
+        if width % 2:
+            raise ValueError(f"x must have an even width W (the padding over the poles rolls rows by W/2), got W={width}")
+        if pad_h > self.height:
+            raise ValueError(f"kernels {2 * pad_h + 1} tall are too tall for H={self.height} rows")
+        xp = circular_pad2d(x, (pad_w, pad_w, pad_h, pad_h), vertical="pole")
         rows = []
         for v, (kh, kw) in enumerate(self.kernel_sizes):
             top, left = v + pad_h - kh // 2, pad_w - kw // 2
             slab = xp[:, :, top: top + kh, left: left + width + kw - 1]
             bias = None
             if self.bias is not None:
-                bias = self.bias[min(v, self.height - 1 - v)]
+                bias = self.bias[min(v, self.height - 1 - v) if self.tied else v]
             rows.append(F.conv2d(slab, self.row_kernel(v), bias))
         return torch.cat(rows, dim=2)
 
     def extra_repr(self) -> str:
-        return (f"{self.in_channels}, {self.out_channels}, height={self.height}, "
+        return (f"{self.in_channels}, {self.out_channels}, height={self.height}, tied={self.tied}, "
                 f"kernels={len(self.weights)}, widest={max(kw for _, kw in self.kernel_sizes)}")

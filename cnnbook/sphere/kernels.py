@@ -71,8 +71,14 @@ def sphconv_kernel_sizes(height: int, width: int, kernel_size: int = 3,
                          max_width: int | None = None, slack: float = 0.1) -> list[tuple[int, int]]:
     """Per-row kernel size (k_h, k_w) of a SphConv layer that imitates a tangent-plane kernel.
 
-    As in Su & Grauman, row v's kernel is the bounding box of the projected taps, grown to whole
-    pixels: k_w = 2 ceil(max |du| - slack) + 1 and k_h = 2 ceil(max |dv| - slack) + 1 (odd, centred).
+    This is the book's own rule, a simple stand-in for the reference code's. Su & Grauman's code
+    (sammy-su/Spherical-Convolution, ``util/rf.py``, ``build_tiltRf``) instead grows each row's
+    kernel, two taps at a time, until it covers more than 95% of the pixels that the source kernel's
+    projected footprint touches, and stops at 7 x 7 = 49 taps; the source kernel's taps are spaced
+    by the source camera's pixel angle (its field of view over its width, 65.5 degrees over 640
+    pixels there), not by the equirectangular pixel angle used here.
+
+    Here row v's kernel is the bounding box of the projected taps, grown to whole pixels: k_w = 2 ceil(max |du| - slack) + 1 and k_h = 2 ceil(max |dv| - slack) + 1 (odd, centred).
     Rounding *up* keeps the pixels that bilinear sampling reads around each tap; ``slack`` (pixels)
     ignores tiny overhangs, so that near the equator, where the taps sit within a few hundredths of a
     pixel of the ordinary grid, a 3 x 3 kernel stays 3 x 3.
