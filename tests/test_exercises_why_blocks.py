@@ -38,6 +38,20 @@ def right_rf_size(model, input_shape, index):
     return (int(rows[-1] - rows[0] + 1), int(cols[-1] - cols[0] + 1))
 
 
+def right_locally_connected(x, weight):
+    oh, ow, kh, kw = weight.shape
+    y = torch.zeros(oh, ow, dtype=x.dtype)
+    for i in range(oh):
+        for j in range(ow):
+            y[i, j] = (weight[i, j] * x[i : i + kh, j : j + kw]).sum()
+    return y
+
+
+def shared_kernel_instead(x, weight):
+    """A convolution with the first position's kernel everywhere: right only if all kernels are equal."""
+    return F.conv2d(x[None, None], weight[0, 0][None, None])[0, 0]
+
+
 def right_match_size(x, size):
     x = x[..., : size[0], : size[1]]
     return F.pad(x, (0, size[1] - x.shape[-1], 0, size[0] - x.shape[-2]))
@@ -57,6 +71,7 @@ CASES = [
     (exw.check_conv_matrix, right_conv_matrix, lambda w, h, ww: right_conv_matrix(w.T, ww, h)),
     (exw.check_equivariant_shifts, [0, 4, 8], [0, 2, 4, 6, 8]),
     (exw.check_receptive_field_size, right_rf_size, lambda m, s, i: (3, 3)),
+    (exw.check_locally_connected, right_locally_connected, shared_kernel_instead),
     (exb.check_vgg_params, 9 * 64 * 128 + 9 * 128 * 128 + 256, 9 * 64 * 128 + 9 * 128 * 128),
     (exb.check_encoder_shape, (1, 32, 19, 23), (1, 32, 18, 22)),
     (exb.check_stacked_vs_single, (2 * 9 * 64 * 64, 25 * 64 * 64), (9 * 64 * 64, 25 * 64 * 64)),

@@ -8,6 +8,7 @@ never reseeds or draws from the learner's global RNG.
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from cnnbook.exercises._core import Verdict, check, checker
@@ -20,6 +21,7 @@ __all__ = [
     "check_conv_matrix",
     "check_equivariant_shifts",
     "check_receptive_field_size",
+    "check_locally_connected",
 ]
 
 
@@ -101,3 +103,23 @@ def check_receptive_field_size(answer) -> Verdict:
     ]
     return check(answer, _rf_reference, cases=cases, name="receptive_field_size",
                  forbidden=(gradient_receptive_field, receptive_field_extent))
+
+
+def _locally_connected_reference(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """y[i, j] = sum_uv weight[i, j, u, v] * x[i + u, j + v] (one channel, no padding, stride 1)."""
+    oh, ow, kh, kw = weight.shape
+    windows = F.unfold(x[None, None], (kh, kw))[0]                       # (kh*kw, oh*ow)
+    return (windows.T * weight.reshape(oh * ow, kh * kw)).sum(dim=1).reshape(oh, ow)
+
+
+@checker
+def check_locally_connected(answer) -> Verdict:
+    """Exercise: a function ``(x, weight) -> y`` for a single-channel locally connected layer without
+    padding: ``x`` is (H, W), ``weight`` is (H_out, W_out, k_h, k_w) with its own kernel per output pixel."""
+    g = torch.Generator().manual_seed(11)
+    cases = []
+    for h, w, kh, kw in [(5, 5, 3, 3), (6, 4, 2, 3), (4, 7, 1, 1), (7, 6, 3, 2)]:
+        x = torch.randn(h, w, generator=g, dtype=torch.float64)
+        weight = torch.randn(h - kh + 1, w - kw + 1, kh, kw, generator=g, dtype=torch.float64)
+        cases.append((x, weight))
+    return check(answer, _locally_connected_reference, cases=cases, name="locally_connected", atol=1e-12)
