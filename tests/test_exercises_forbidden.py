@@ -167,7 +167,8 @@ CHEATS = [
     (exc.check_inflation_factor, lambda: im2col_bytes((1, 3, 64, 64), 5, stride=2, padding=2) / (3 * 64 * 64 * 4)),
     (exp.check_tf_same_by_hand, lambda: (cf.conv_output_size(13, 6, stride=5, padding="same"),
                                          *cf.same_padding(13, 6, stride=5))),
-    (expo.check_ceil_output_size, lambda: pool_output_size(7, 2, stride=3, padding=1, ceil_mode=True)),
+    (expo.check_ceil_output_size, lambda: tuple(pool_output_size(7, 2, stride=3, padding=p, ceil_mode=True)
+                                                for p in (0, 1))),
     (expo.check_tie_indices, lambda: max_pool2d(expo.TIES[None, None], 2, return_indices=True)[1][0, 0]),
     (ext.check_transposed_size_by_hand, lambda: cf.conv_transpose_output_size(5, 3, stride=2, padding=1)),
     (exb.check_vgg_params, lambda: _n(VGGBlock(64, 128))),

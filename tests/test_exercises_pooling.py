@@ -40,7 +40,7 @@ def quarter_weights():
 
 
 CASES = [
-    (ex.check_ceil_output_size, lambda: 3, lambda: 4),
+    (ex.check_ceil_output_size, lambda: (3, 3), lambda: (3, 4)),
     (ex.check_tie_indices, lambda: np.array([[0, 3], [8, 10]]), lambda: np.array([[1, 3], [8, 15]])),
     (ex.check_block_max_pool, block_max_pool, block_max_pool_no_crop),
     (ex.check_unpool_plane, unpool_plane, unpool_plane_wrong),
@@ -59,8 +59,16 @@ def test_checker_accepts_right_rejects_wrong_and_stub(checker, right, wrong, cap
 
 
 def test_checkers_never_print_the_expected_answer(capsys):
-    ex.check_ceil_output_size(lambda: 2)
+    ex.check_ceil_output_size(lambda: (2, 2))
     assert "3" not in capsys.readouterr().out
     ex.check_tie_indices(lambda: np.zeros((2, 2), int))
     printed = capsys.readouterr().out
     assert "wrong value" in printed and "10" not in printed and "8" not in printed
+
+
+@pytest.mark.parametrize("shortcut", [
+    lambda: tuple((7 + 2 * p - 2) // 3 + 1 for p in (0, 1)),           # the floor formula
+    lambda: tuple(-(-(7 + 2 * p - 2) // 3) + 1 for p in (0, 1)),        # the plain ceiling
+], ids=["floor", "naive_ceiling"])
+def test_ceil_checker_rejects_the_floor_and_the_plain_ceiling(shortcut, capsys):
+    assert ex.check_ceil_output_size(shortcut).status != "correct"

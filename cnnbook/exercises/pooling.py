@@ -37,9 +37,13 @@ TIES = np.array([[3, 3, 0, 1],
 
 @checker
 def check_ceil_output_size(answer: Any) -> Verdict:
-    """Exercise 'The last window in ceil mode': i = 7, k = 2, s = 3, p = 1, ceil_mode=True."""
-    return check(answer, pool_output_size(7, 2, stride=3, padding=1, ceil_mode=True), name="output size",
-                 forbidden=(pool_output_size,))
+    """Exercise 'The last window in ceil mode': i = 7, k = 2, s = 3, ceil_mode=True, for p = 0 and p = 1.
+
+    The answer is the pair (outputs with p=0, outputs with p=1). The pair tells the ceil-mode rule apart
+    from both shortcuts: the floor formula gets p=0 wrong, the plain ceiling gets p=1 wrong.
+    """
+    expected = tuple(pool_output_size(7, 2, stride=3, padding=p, ceil_mode=True) for p in (0, 1))
+    return check(answer, expected, name="(outputs with p=0, outputs with p=1)", forbidden=(pool_output_size,))
 
 
 @checker
