@@ -10,17 +10,14 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from cnnbook._validation import odd_positive_int
+
 __all__ = ["identity_kernel", "box_kernel", "gaussian_kernel", "sobel_kernels", "sharpen_kernel", "filter2d"]
-
-
-def _check_size(size: int) -> None:
-    if not isinstance(size, int) or isinstance(size, bool) or size < 1 or size % 2 == 0:
-        raise ValueError(f"size must be a positive odd int (so the kernel has a centre), got {size!r}")
 
 
 def identity_kernel(size: int = 3) -> np.ndarray:
     """A (size, size) kernel with a single 1 in the centre: filtering with it changes nothing."""
-    _check_size(size)
+    odd_positive_int(size, "size")
     kernel = np.zeros((size, size), np.float32)
     kernel[size // 2, size // 2] = 1.0
     return kernel
@@ -28,13 +25,13 @@ def identity_kernel(size: int = 3) -> np.ndarray:
 
 def box_kernel(size: int = 3) -> np.ndarray:
     """The box blur: every weight is 1/size², so each output is the mean of a size x size patch."""
-    _check_size(size)
+    odd_positive_int(size, "size")
     return np.full((size, size), 1.0 / size**2, np.float32)
 
 
 def gaussian_kernel(size: int = 5, sigma: float = 1.0) -> np.ndarray:
     """A sampled Gaussian exp(-(u² + v²) / 2σ²), normalised to sum to 1."""
-    _check_size(size)
+    odd_positive_int(size, "size")
     if sigma <= 0:
         raise ValueError(f"sigma must be positive, got {sigma!r}")
     r = np.arange(size) - size // 2

@@ -331,7 +331,7 @@ def test_non_positive_stride_dilation_padding(fn, name, value):
 
 @pytest.mark.parametrize("fn", IMPLEMENTATIONS)
 @pytest.mark.parametrize("name, value", [
-    ("stride", 1.0), ("stride", (1, 2, 3)), ("dilation", "2"), ("padding", 1.5), ("padding", (1,)),
+    ("stride", 1.0), ("stride", (1, 2, 3)), ("dilation", "2"), ("padding", 1.5), ("padding", (1, 2, 3)),
 ])
 def test_wrong_type_of_stride_dilation_padding(fn, name, value):
     x, w = _ok()

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from cnnbook.functional._args import as_array
+from cnnbook._validation import as_array
 from cnnbook.functional.conv import _plan, _resolve_padding, _windows
 from cnnbook.functional.pooling import (
     _as_nchw,

@@ -24,14 +24,22 @@ Two implementations share one signature and one argument check:
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from cnnbook.functional._args import as_array, check_ndim, check_nonnegative, check_positive, integer, pair
+from cnnbook._validation import (
+    as_array,
+    check_groups_divide,
+    check_ndim,
+    check_nonnegative,
+    check_positive,
+    conv_hyperparameters,
+    integer,
+    pair,
+)
 
 __all__ = ["conv2d", "conv2d_naive", "conv_output_size", "same_padding", "conv_flops", "im2col", "im2col_bytes"]
 
@@ -170,23 +178,14 @@ def _plan(input: Any, weight: Any, bias: Any, stride: Any, padding: Any, dilatio
     check_ndim(w, 4, "weight", "(C_out, C_in/groups, kH, kW)")
     b = None if bias is None else as_array(bias, "bias")
 
-    stride_hw = pair(stride, "stride")
-    dilation_hw = pair(dilation, "dilation")
-    check_positive(stride_hw, "stride")
-    check_positive(dilation_hw, "dilation")
-    if isinstance(groups, (bool, np.bool_)) or not isinstance(groups, numbers.Integral):
-        raise TypeError(f"groups must be a positive int, got {type(groups).__name__} {groups!r}")
-    groups = int(groups)
-    check_positive((groups,), "groups")
+    stride_hw, dilation_hw, groups = conv_hyperparameters(stride, dilation, groups)
 
     n, c_in, h, w_in = x.shape
     c_out, c_per_group, kh, kw = w.shape
     if c_out < 1 or c_per_group < 1 or kh < 1 or kw < 1:
         raise ValueError(f"weight must have a non-empty shape (C_out, C_in/groups, kH, kW), got {tuple(w.shape)}")
-    if c_out % groups:
-        raise ValueError(f"groups={groups} must divide out_channels={c_out} (weight.shape[0])")
-    if c_in % groups:
-        raise ValueError(f"groups={groups} must divide in_channels={c_in} (input.shape[1])")
+    check_groups_divide(groups, c_out, "out_channels (weight.shape[0])")
+    check_groups_divide(groups, c_in, "in_channels (input.shape[1])")
     if c_per_group * groups != c_in:
         raise ValueError(
             f"channel mismatch: weight of shape {tuple(w.shape)} with groups={groups} expects "

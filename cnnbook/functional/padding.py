@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from cnnbook.functional._args import as_array, check_ndim
+from cnnbook._validation import as_array, check_ndim
 
 __all__ = ["pad", "PAD_MODES", "pad_indices"]
 

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from cnnbook.functional._args import as_array, check_nonnegative, check_positive, pair
+from cnnbook._validation import as_array, check_nonnegative, check_positive, pair
 
 __all__ = ["max_pool2d", "avg_pool2d", "max_unpool2d", "pool_output_size", "unpool_output_size",
            "linear_weights"]

@@ -22,7 +22,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from cnnbook.functional._args import as_array, check_ndim, check_nonnegative, check_positive, integer, pair
+from cnnbook._validation import (
+    as_array,
+    check_groups_divide,
+    check_ndim,
+    check_nonnegative,
+    check_positive,
+    conv_hyperparameters,
+    integer,
+    pair,
+)
 
 __all__ = [
     "conv_transpose2d",
@@ -79,17 +88,12 @@ def _prepare(input, weight, bias, stride, padding, output_padding, groups, dilat
     w = as_array(weight, "weight")
     check_ndim(x, 4, "input", "(N, C_in, H, W)")
     check_ndim(w, 4, "weight", "(C_in, C_out/groups, kH, kW)")
-    g = integer(groups, "groups")
-    check_positive((g,), "groups")
-    s, p, a, d = (pair(stride, "stride"), pair(padding, "padding"),
-                  pair(output_padding, "output_padding"), pair(dilation, "dilation"))
-    check_positive(s, "stride")
-    check_positive(d, "dilation")
+    s, d, g = conv_hyperparameters(stride, dilation, groups)
+    p, a = pair(padding, "padding"), pair(output_padding, "output_padding")
     check_nonnegative(p, "padding")
     check_nonnegative(a, "output_padding")
     c_in = x.shape[1]
-    if c_in % g:
-        raise ValueError(f"groups must divide the input channels C_in={c_in}, got groups={g}")
+    check_groups_divide(g, c_in, "in_channels (input.shape[1])")
     if w.shape[0] != c_in:
         raise ValueError(
             f"weight must have shape (C_in, C_out/groups, kH, kW) with C_in={c_in}, got {tuple(w.shape)}")

@@ -15,15 +15,9 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
+from cnnbook._validation import positive_int
+
 __all__ = ["ASPP", "ImagePooling", "atrous_branch", "TinySegmenter", "conv_macs"]
-
-
-def _positive_int(value: object, name: str) -> int:
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
-    if value < 1:
-        raise ValueError(f"{name} must be positive (>= 1), got {value}")
-    return int(value)
 
 
 def atrous_branch(in_channels: int, out_channels: int, rate: int) -> nn.Sequential:
@@ -85,11 +79,11 @@ class ASPP(nn.Module):
     def __init__(self, in_channels: int, out_channels: int = 256, rates: Sequence[int] = (6, 12, 18),
                  dropout: float = 0.5) -> None:
         super().__init__()
-        in_channels = _positive_int(in_channels, "in_channels")
-        out_channels = _positive_int(out_channels, "out_channels")
+        in_channels = positive_int(in_channels, "in_channels")
+        out_channels = positive_int(out_channels, "out_channels")
         if isinstance(rates, (str, bytes)) or not isinstance(rates, Sequence) or len(rates) == 0:
             raise TypeError(f"rates must be a non-empty sequence of positive ints, got {rates!r}")
-        rates = tuple(_positive_int(r, "rates") for r in rates)
+        rates = tuple(positive_int(r, "rates") for r in rates)
         if not isinstance(dropout, numbers.Real) or isinstance(dropout, bool) or not 0.0 <= dropout < 1.0:
             raise ValueError(f"dropout must be a probability in [0, 1), got {dropout!r}")
         self.in_channels, self.out_channels, self.rates = in_channels, out_channels, rates
@@ -153,7 +147,7 @@ class TinySegmenter(nn.Module):
 
     def __init__(self, head: str = "plain", channels: int = 16, rates: Sequence[int] = (1, 2, 4)) -> None:
         super().__init__()
-        channels = _positive_int(channels, "channels")
+        channels = positive_int(channels, "channels")
         layers: list[nn.Module] = []
         c_in = 1
         for _ in range(3):

@@ -29,6 +29,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from cnnbook._validation import choice, positive_int
+
 __all__ = [
     "ConvBlock",
     "VGGBlock",
@@ -56,20 +58,6 @@ DECODER_MODES = ("bilinear", "nearest", "transposed")
 # ----------------------------------------------------------------------------------------------
 # argument checks
 # ----------------------------------------------------------------------------------------------
-
-def _positive_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be a positive int, got {type(value).__name__} {value!r}")
-    if value < 1:
-        raise ValueError(f"{name} must be a positive int (>= 1), got {value}")
-    return int(value)
-
-
-def _choice(value, options: tuple, name: str):
-    if value not in options:
-        raise ValueError(f"{name} must be one of {', '.join(repr(o) for o in options)}; got {value!r}")
-    return value
-
 
 def _pool_layer(pool: str | None) -> nn.Module | None:
     if pool == "max":
@@ -108,18 +96,18 @@ class ConvBlock(nn.Module):
                  padding: int | None = None, norm: str | None = "batch", activation: str | None = "relu",
                  pool: str | None = None) -> None:
         super().__init__()
-        in_channels = _positive_int(in_channels, "in_channels")
-        out_channels = _positive_int(out_channels, "out_channels")
-        kernel_size = _positive_int(kernel_size, "kernel_size")
-        stride = _positive_int(stride, "stride")
+        in_channels = positive_int(in_channels, "in_channels")
+        out_channels = positive_int(out_channels, "out_channels")
+        kernel_size = positive_int(kernel_size, "kernel_size")
+        stride = positive_int(stride, "stride")
         if padding is not None:
             if isinstance(padding, bool) or not isinstance(padding, numbers.Integral):
                 raise TypeError(f"padding must be None or a non-negative int, got {padding!r}")
             if padding < 0:
                 raise ValueError(f"padding must be None or a non-negative int, got {padding}")
-        _choice(norm, NORMS, "norm")
-        _choice(pool, POOLS, "pool")
-        _choice(activation, ACTIVATIONS, "activation")
+        choice(norm, NORMS, "norm")
+        choice(pool, POOLS, "pool")
+        choice(activation, ACTIVATIONS, "activation")
         if padding is None:
             pad: int | str = "same" if stride == 1 else (kernel_size - 1) // 2
         else:
@@ -147,9 +135,9 @@ class VGGBlock(nn.Sequential):
     """
 
     def __init__(self, in_channels: int, out_channels: int, pool: str | None = "max") -> None:
-        in_channels = _positive_int(in_channels, "in_channels")
-        out_channels = _positive_int(out_channels, "out_channels")
-        _choice(pool, POOLS, "pool")
+        in_channels = positive_int(in_channels, "in_channels")
+        out_channels = positive_int(out_channels, "out_channels")
+        choice(pool, POOLS, "pool")
         layers: list[nn.Module] = [nn.Conv2d(in_channels, out_channels, 3, padding=1), nn.ReLU(),
                                    nn.Conv2d(out_channels, out_channels, 3, padding=1), nn.ReLU()]
         if pool is not None:
@@ -183,9 +171,9 @@ class DecoderBlock(nn.Module):
 
     def __init__(self, in_channels: int, out_channels: int, mode: str = "bilinear") -> None:
         super().__init__()
-        in_channels = _positive_int(in_channels, "in_channels")
-        out_channels = _positive_int(out_channels, "out_channels")
-        self.mode = _choice(mode, DECODER_MODES, "mode")
+        in_channels = positive_int(in_channels, "in_channels")
+        out_channels = positive_int(out_channels, "out_channels")
+        self.mode = choice(mode, DECODER_MODES, "mode")
         if mode == "transposed":
             self.up = None
             self.conv = nn.ConvTranspose2d(in_channels, out_channels, 4, stride=2, padding=1, bias=False)
@@ -222,12 +210,12 @@ class UNet(nn.Module):
     def __init__(self, in_channels: int, out_channels: int, widths: Sequence[int] = (16, 32, 64),
                  mode: str = "bilinear") -> None:
         super().__init__()
-        in_channels = _positive_int(in_channels, "in_channels")
-        out_channels = _positive_int(out_channels, "out_channels")
+        in_channels = positive_int(in_channels, "in_channels")
+        out_channels = positive_int(out_channels, "out_channels")
         if isinstance(widths, (str, bytes)) or not isinstance(widths, Sequence) or len(widths) == 0:
             raise TypeError(f"widths must be a non-empty sequence of positive ints, got {widths!r}")
-        widths = tuple(_positive_int(w, "widths") for w in widths)
-        _choice(mode, DECODER_MODES, "mode")
+        widths = tuple(positive_int(w, "widths") for w in widths)
+        choice(mode, DECODER_MODES, "mode")
         self.widths = widths
         self.stem = ConvBlock(in_channels, widths[0])
         self.encoders = nn.ModuleList(EncoderBlock(a, b) for a, b in zip(widths[:-1], widths[1:]))
@@ -278,7 +266,7 @@ def match_size(x: torch.Tensor, size: Sequence[int]) -> torch.Tensor:
         raise TypeError(f"x must be a tensor with at least 2 dimensions, got {type(x).__name__}")
     if not isinstance(size, Sequence) or len(size) != 2:
         raise TypeError(f"size must be a pair (H, W) of positive ints, got {size!r}")
-    h, w = (_positive_int(s, "size") for s in size)
+    h, w = (positive_int(s, "size") for s in size)
     x = x[..., :h, :w]
     dh, dw = h - x.shape[-2], w - x.shape[-1]
     if dh or dw:
@@ -322,7 +310,7 @@ def conv_matrix(weight: torch.Tensor, height: int, width: int, padding: int = 0)
     """
     if not isinstance(weight, torch.Tensor) or weight.ndim != 2:
         raise TypeError(f"weight must be a 2-D tensor (k_h, k_w), got {getattr(weight, 'shape', type(weight))}")
-    height, width = _positive_int(height, "height"), _positive_int(width, "width")
+    height, width = positive_int(height, "height"), positive_int(width, "width")
     if isinstance(padding, bool) or not isinstance(padding, numbers.Integral) or padding < 0:
         raise ValueError(f"padding must be a non-negative int, got {padding!r}")
     basis = torch.eye(height * width, dtype=weight.dtype).reshape(-1, 1, height, width)
@@ -348,7 +336,7 @@ def gradient_receptive_field(model: nn.Module, input_shape: Sequence[int], index
         raise ValueError(f"input_shape must be (C, H, W), got {tuple(input_shape)}")
     if len(index) != 3:
         raise ValueError(f"index must be (channel, i, j) into the output, got {tuple(index)}")
-    samples = _positive_int(samples, "samples")
+    samples = positive_int(samples, "samples")
     generator = torch.Generator().manual_seed(seed)
     dtype = next((p.dtype for p in model.parameters()), torch.float32)
     x = torch.randn((samples, *input_shape), generator=generator, dtype=dtype, requires_grad=True)
@@ -392,7 +380,7 @@ def shift_response(feature_fn: Callable[[torch.Tensor], torch.Tensor], image: to
 
     Returns ``{"shifts", "invariance", "equivariance"}`` as NumPy arrays.
     """
-    stride = _positive_int(stride, "stride")
+    stride = positive_int(stride, "stride")
     shifts = [int(t) for t in shifts]
     if not shifts or min(shifts) < 0:
         raise ValueError(f"shifts must be a non-empty list of non-negative ints, got {shifts!r}")
