@@ -21,10 +21,12 @@ def test_functional_imports_and_runs_with_torch_blocked():
     result = _run_without_torch("""
         import numpy as np
         import cnnbook.functional as cf
+        import cnnbook.probes as probes
         x = np.arange(16.0).reshape(1, 1, 4, 4)
         y = cf.conv2d(x, np.ones((1, 1, 2, 2)))
         assert y.shape == (1, 1, 3, 3) and y[0, 0, 0, 0] == 10.0
         assert cf.max_pool2d(x, 2).shape == (1, 1, 2, 2)
+        assert probes.linear_weights(lambda b: cf.avg_pool2d(b, 2), (4, 4), (0, 0))[1, 1] == 0.25
         assert 'torch' not in [m for m in sys.modules if sys.modules[m] is not None]
         print('ok')
     """)

@@ -232,7 +232,7 @@ def test_output_size_bad_input(kwargs, error, name):
 
 @pytest.mark.parametrize("factor", [2, 4])
 def test_bilinear_kernel_matches_interpolate_in_the_interior(factor):
-    from cnnbook.functional.transposed import bilinear_kernel
+    from cnnbook.kernels import bilinear_kernel
 
     x = np.random.default_rng(factor).standard_normal((2, 3, 6, 5))
     w = np.broadcast_to(bilinear_kernel(factor), (3, 1, 2 * factor, 2 * factor))
@@ -245,7 +245,7 @@ def test_bilinear_kernel_matches_interpolate_in_the_interior(factor):
 
 
 def test_bilinear_kernel_factor_2_values_and_bad_factor():
-    from cnnbook.functional.transposed import bilinear_kernel
+    from cnnbook.kernels import bilinear_kernel
 
     np.testing.assert_allclose(bilinear_kernel(2), np.outer([1, 3, 3, 1], [1, 3, 3, 1]) / 16)
     with pytest.raises(ValueError, match="factor"):
@@ -255,7 +255,7 @@ def test_bilinear_kernel_factor_2_values_and_bad_factor():
 
 
 def test_nyquist_energy():
-    from cnnbook.functional.transposed import nyquist_energy
+    from cnnbook.probes import nyquist_energy
 
     i, j = np.indices((8, 8))
     checker = (-1.0) ** (i + j)

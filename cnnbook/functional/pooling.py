@@ -25,15 +25,14 @@ O((k_h + k_w)·size) NumPy operations with no Python loop over pixels.
 from __future__ import annotations
 
 import numbers
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from cnnbook._validation import as_array, check_nonnegative, check_positive, pair
 
-__all__ = ["max_pool2d", "avg_pool2d", "max_unpool2d", "pool_output_size", "unpool_output_size",
-           "linear_weights"]
+__all__ = ["max_pool2d", "avg_pool2d", "max_unpool2d", "pool_output_size", "unpool_output_size"]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -361,30 +360,3 @@ def max_unpool2d(input: Any, indices: Any, kernel_size: int | tuple[int, int],
     np.put_along_axis(result, flat.astype(np.intp), x.reshape(n, c, -1), axis=2)
     result = result.reshape(n, c, h_out, w_out)
     return result[0] if unbatched else result
-
-
-# ----------------------------------------------------------------------------------------------
-# the weights a linear resampler really applies
-# ----------------------------------------------------------------------------------------------
-
-def linear_weights(operator: Callable[[np.ndarray], Any], shape: tuple[int, int],
-                   position: tuple[int, int]) -> np.ndarray:
-    """The (H, W) weights with which a linear map of images produces one output pixel.
-
-    ``operator`` maps an (N, 1, H, W) float64 array (NumPy; a torch-based operator can wrap
-    it) to an (N, 1, H', W') array. We feed it the H·W unit impulses e_(r,c) and read output
-    pixel ``position`` = (i, j): for a linear operator, y[i, j] = Σ_{r,c} W[r, c] · x[r, c],
-    and the returned array is W.
-    """
-    h, w = pair(tuple(shape), "shape")
-    check_positive((h, w), "shape")
-    i, j = pair(tuple(position), "position")
-    impulses = np.eye(h * w).reshape(h * w, 1, h, w)
-    response = as_array(operator(impulses), "operator output")
-    if response.ndim != 4 or response.shape[:2] != (h * w, 1):
-        raise ValueError(f"operator must return an (N, 1, H', W') array for an (N, 1, H, W) input, "
-                         f"got shape {tuple(response.shape)}")
-    if not (0 <= i < response.shape[2] and 0 <= j < response.shape[3]):
-        raise ValueError(f"position must index the operator's output of size {tuple(response.shape[2:])}, "
-                         f"got {(i, j)}")
-    return np.asarray(response[:, 0, i, j], dtype=np.float64).reshape(h, w)

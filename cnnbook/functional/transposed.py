@@ -38,8 +38,6 @@ __all__ = [
     "conv_transpose2d_scatter",
     "conv_transpose2d_zero_insertion",
     "conv_transpose_output_size",
-    "bilinear_kernel",
-    "nyquist_energy",
 ]
 
 
@@ -222,39 +220,3 @@ def conv_transpose2d_zero_insertion(input, weight, bias=None, stride=1, padding=
     if b is not None:
         out = out + b.astype(out.dtype)[None, :, None, None]
     return out
-
-
-def bilinear_kernel(factor: int = 2) -> np.ndarray:
-    """The (2f, 2f) kernel that makes ``conv_transpose2d(x, w, stride=f, padding=f // 2)`` a bilinear ×f upsampler.
-
-    1-D weights: w[u] = 1 - |u - (f - 1/2)| / f for u = 0..2f-1 (for f = 2: [1, 3, 3, 1]/4);
-    the 2-D kernel is their outer product. ``factor`` must be an even positive int. Away from
-    the border the result equals ``F.interpolate(x, scale_factor=f, mode='bilinear',
-    align_corners=False)``; at the border the transposed conv sees zeros where interpolate
-    repeats the edge pixel.
-    """
-    f = integer(factor, "factor")
-    if f < 2 or f % 2:
-        raise ValueError(f"factor must be an even positive int (2, 4, ...), got {f}")
-    u = np.arange(2 * f)
-    w1 = 1.0 - np.abs(u - (f - 0.5)) / f
-    return np.outer(w1, w1)
-
-
-def nyquist_energy(images) -> np.ndarray:
-    """Fraction of each image's spectral energy on the Nyquist lines (a checkerboard detector).
-
-    Shapes: images (..., H, W) with H and W even → one value per image, shape (...,).
-    With P = |FFT2(x - mean(x))|², the value is (Σ over rows k_h = H/2 or columns k_w = W/2
-    of P) / Σ P: the share of energy at the highest frequency that alternates every pixel,
-    which is where a checkerboard puts its energy. 0 for a constant image.
-    """
-    x = as_array(images, "images").astype(np.float64)
-    if x.ndim < 2 or x.shape[-1] % 2 or x.shape[-2] % 2:
-        raise ValueError(f"images must have shape (..., H, W) with even H and W, got {tuple(x.shape)}")
-    x = x - x.mean(axis=(-2, -1), keepdims=True)
-    power = np.abs(np.fft.fft2(x)) ** 2
-    h, w = x.shape[-2] // 2, x.shape[-1] // 2
-    lines = power[..., h, :].sum(-1) + power[..., :, w].sum(-1) - power[..., h, w]
-    total = power.sum(axis=(-2, -1))
-    return np.divide(lines, total, out=np.zeros_like(total), where=total > 0)
