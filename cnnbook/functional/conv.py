@@ -32,7 +32,9 @@ from numpy.lib.stride_tricks import as_strided
 
 from cnnbook._validation import (
     as_array,
+    as_batched,
     check_groups_divide,
+    compute_dtype,
     check_ndim,
     check_nonnegative,
     check_positive,
@@ -137,21 +139,20 @@ def _one_axis(size: int, kernel: int, stride: int, pad_total: int, dilation: int
 class _ConvPlan:
     """Checked arguments: padded input, weight, bias, and the geometry of the output."""
 
-    x: np.ndarray          # (N, C_in, H + pads, W + pads), already zero-padded, in ``dtype``
-    w: np.ndarray          # (C_out, C_in/g, kH, kW), in ``dtype``
-    b: np.ndarray | None   # (C_out,), in ``dtype``
+    x: np.ndarray          # (N, C_in, H + pads, W + pads), already zero-padded, in the accumulation dtype
+    w: np.ndarray          # (C_out, C_in/g, kH, kW), in the accumulation dtype
+    b: np.ndarray | None   # (C_out,), in the accumulation dtype
     stride: tuple[int, int]
     dilation: tuple[int, int]
     groups: int
     out_hw: tuple[int, int]
+    dtype: np.dtype = np.dtype(np.float64)   # the result dtype (the policy of cnnbook.functional)
+    unbatched: bool = False                  # input was (C_in, H, W): drop the batch axis at the end
 
-
-def _result_dtype(*arrays: np.ndarray) -> np.dtype:
-    """Common dtype of the operands; integers and booleans compute in float64."""
-    dtype = np.result_type(*arrays)
-    if not np.issubdtype(dtype, np.inexact):
-        dtype = np.dtype(np.float64)
-    return dtype
+    def finish(self, y: np.ndarray) -> np.ndarray:
+        """Round ``y`` to the result dtype and drop the batch axis of an unbatched input."""
+        y = y.astype(self.dtype, copy=False)
+        return y[0] if self.unbatched else y
 
 
 def _resolve_padding(padding: Any, in_hw: tuple[int, int], kernel_hw: tuple[int, int],
@@ -172,11 +173,11 @@ def _resolve_padding(padding: Any, in_hw: tuple[int, int], kernel_hw: tuple[int,
 def _plan(input: Any, weight: Any, bias: Any, stride: Any, padding: Any, dilation: Any,
           groups: Any) -> _ConvPlan:
     """Check every argument the way ``torch.nn.functional.conv2d`` does, then zero-pad the input."""
-    x = as_array(input, "input")
+    x, unbatched = as_batched(input, "input", "(N, C_in, H, W)", "(C_in, H, W)")
     w = as_array(weight, "weight")
-    check_ndim(x, 4, "input", "(N, C_in, H, W)")
     check_ndim(w, 4, "weight", "(C_out, C_in/groups, kH, kW)")
     b = None if bias is None else as_array(bias, "bias")
+    dtype, acc = compute_dtype(input=x, weight=w, bias=b)
 
     stride_hw, dilation_hw, groups = conv_hyperparameters(stride, dilation, groups)
 
@@ -199,20 +200,21 @@ def _plan(input: Any, weight: Any, bias: Any, stride: Any, padding: Any, dilatio
     out_h = _one_axis(h, kh, stride_hw[0], pt + pb, dilation_hw[0], "input height")
     out_w = _one_axis(w_in, kw, stride_hw[1], pl + pr, dilation_hw[1], "input width")
 
-    dtype = _result_dtype(x, w) if b is None else _result_dtype(x, w, b)
-    x = x.astype(dtype, copy=False)
+    x = x.astype(acc, copy=False)
     if pt or pb or pl or pr:
-        padded = np.zeros((n, c_in, h + pt + pb, w_in + pl + pr), dtype=dtype)
+        padded = np.zeros((n, c_in, h + pt + pb, w_in + pl + pr), dtype=acc)
         padded[:, :, pt:pt + h, pl:pl + w_in] = x
         x = padded
     return _ConvPlan(
         x=x,
-        w=w.astype(dtype, copy=False),
-        b=None if b is None else b.astype(dtype, copy=False),
+        w=w.astype(acc, copy=False),
+        b=None if b is None else b.astype(acc, copy=False),
         stride=stride_hw,
         dilation=dilation_hw,
         groups=groups,
         out_hw=(out_h, out_w),
+        dtype=dtype,
+        unbatched=unbatched,
     )
 
 
@@ -250,7 +252,7 @@ def conv2d_naive(input: Any, weight: Any, bias: Any = None, stride: Any = 1, pad
                                sh * i: sh * i + dh * (kh - 1) + 1: dh,
                                sw * j: sw * j + dw * (kw - 1) + 1: dw]
                     y[n, o, i, j] = np.sum(w[o] * window) + (0 if b is None else b[o])
-    return y
+    return plan.finish(y)
 
 
 def _windows(x: np.ndarray, kernel_hw: tuple[int, int], stride: tuple[int, int],
@@ -272,20 +274,24 @@ def _windows(x: np.ndarray, kernel_hw: tuple[int, int], stride: tuple[int, int],
 def im2col(input: Any, kernel_size: Any, stride: Any = 1, padding: Any = 0, dilation: Any = 1) -> np.ndarray:
     """The im2col matrix: every kernel window of the padded input, laid out as a column.
 
-    ``input`` (N, C, H, W) → (N, C·kH·kW, H_out·W_out), where row ``c·kH·kW + u·kW + v`` and
+    ``input`` (N, C, H, W) → (N, C·kH·kW, H_out·W_out) (an unbatched (C, H, W) input gives
+    (C·kH·kW, H_out·W_out)), always a new, writeable array, where row ``c·kH·kW + u·kW + v`` and
     column ``i·W_out + j`` hold x̃[n, c, s_h·i + d_h·u, s_w·j + d_w·v]. Then a convolution is
     one matrix product: ``weight.reshape(C_out, -1) @ im2col(x, ...)`` (for groups = 1).
     Each pixel appears up to kH·kW times, so the matrix is about kH·kW/(s_h·s_w) times the input.
     """
     kh, kw = pair(kernel_size, "kernel_size")
     check_positive((kh, kw), "kernel_size")
-    x = as_array(input, "input")
-    check_ndim(x, 4, "input", "(N, C, H, W)")
+    x, unbatched = as_batched(input, "input", "(N, C, H, W)", "(C, H, W)")
     plan = _plan(x, np.zeros((1, x.shape[1], kh, kw), dtype=x.dtype), None, stride, padding, dilation, 1)
     n, c = plan.x.shape[:2]
     out_h, out_w = plan.out_hw
     windows = _windows(plan.x, (kh, kw), plan.stride, plan.dilation, plan.out_hw)
-    return windows.reshape(n, c * kh * kw, out_h * out_w)
+    cols = windows.reshape(n, c * kh * kw, out_h * out_w)
+    if np.shares_memory(cols, plan.x):   # a 1x1 kernel at stride 1: the reshape is still a view
+        cols = cols.copy()
+    cols = cols.astype(plan.dtype, copy=False)
+    return cols[0] if unbatched else cols
 
 
 def conv2d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,
@@ -295,7 +301,8 @@ def conv2d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: 
     Mirrors ``torch.nn.functional.conv2d`` (NumPy in, NumPy out; torch tensors are accepted).
 
     Args:
-        input: x of shape (N, C_in, H, W). Integer input is accepted (computed in float64).
+        input: x of shape (N, C_in, H, W), or (C_in, H, W) unbatched (then the output is
+            (C_out, H_out, W_out)). Dtypes follow the policy of :mod:`cnnbook.functional`.
         weight: w of shape (C_out, C_in/groups, kH, kW).
         bias: b of shape (C_out,), or ``None``.
         stride: s, an int or an (h, w) pair, ≥ 1.
@@ -307,7 +314,7 @@ def conv2d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: 
 
     Returns:
         y of shape (N, C_out, H_out, W_out), H_out = ⌊(H + p_t + p_b − d_h(kH − 1) − 1) / s_h⌋ + 1,
-        in the common dtype of the operands (float32 stays float32).
+        in the operands' floating dtype (float32 stays float32; float16 is accumulated in float32).
 
     Method: the padded input is viewed as windows (N, g, C_in/g·kH·kW, H_out·W_out) — the
     im2col matrix, materialised by one copy — and multiplied by the weight reshaped to
@@ -331,7 +338,7 @@ def conv2d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: 
                 y += w[None, :, 0, u, v, None, None] * windows[:, :, u, v]
         if b is not None:
             y += b[None, :, None, None]
-        return y
+        return plan.finish(y)
     # (N, C_in, kH, kW, H_out, W_out) -> (N, g, C_g·kH·kW, H_out·W_out): the one copy (im2col).
     cols = windows.reshape(n, g, c_g * kh * kw, out_h * out_w)
     kernels = w.reshape(g, c_out // g, c_g * kh * kw)
@@ -339,7 +346,7 @@ def conv2d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: 
     y = y.reshape(n, c_out, out_h, out_w)
     if b is not None:
         y += b[None, :, None, None]
-    return y
+    return plan.finish(y)
 
 
 def _flops(n: int, c_in: int, c_out: int, out_hw: tuple[int, int], kernel_hw: tuple[int, int],
@@ -355,10 +362,13 @@ def conv_flops(input_shape: tuple[int, int, int, int], weight_shape: tuple[int, 
         FLOPs = 2 · N · H_out · W_out · C_out · (C_in / g) · kH · kW
     """
     n, c_in, h, w = (int(v) for v in input_shape)
-    c_out, _, kh, kw = (int(v) for v in weight_shape)
-    s, d = pair(stride, "stride"), pair(dilation, "dilation")
-    check_positive(s, "stride")
-    check_positive(d, "dilation")
+    c_out, c_per_group, kh, kw = (int(v) for v in weight_shape)
+    s, d, groups = conv_hyperparameters(stride, dilation, groups)
+    check_groups_divide(groups, c_out, "out_channels (weight_shape[0])")
+    check_groups_divide(groups, c_in, "in_channels (input_shape[1])")
+    if c_per_group * groups != c_in:
+        raise ValueError(f"groups={groups} does not match the shapes: weight_shape[1] * groups = "
+                         f"{c_per_group * groups}, but input_shape[1] = {c_in}")
     pads = _resolve_padding(padding, (h, w), (kh, kw), s, d)
     out = (_one_axis(h, kh, s[0], sum(pads[0]), d[0], "input height"),
            _one_axis(w, kw, s[1], sum(pads[1]), d[1], "input width"))

@@ -11,20 +11,23 @@ A transposed convolution is the *adjoint* of a convolution: for every x and y,
 - :func:`conv_transpose2d` (fast): one matrix product for every (input pixel, kernel tap)
   pair, then a "col2im" scatter-add with one strided slice per kernel tap.
 
-All three use PyTorch's layout and argument names: input (N, C_in, H, W), weight
-(C_in, C_out/groups, kH, kW), bias (C_out,).
+All three use PyTorch's layout and argument names: input (N, C_in, H, W) or unbatched
+(C_in, H, W), weight (C_in, C_out/groups, kH, kW), bias (C_out,).
 
 Output size per axis: o = (i - 1)s - 2p + d(k - 1) + output_padding + 1.
 """
 
 from __future__ import annotations
 
+from typing import NamedTuple
 
 import numpy as np
 
 from cnnbook._validation import (
     as_array,
+    as_batched,
     check_groups_divide,
+    compute_dtype,
     check_ndim,
     check_nonnegative,
     check_positive,
@@ -80,11 +83,24 @@ def conv_transpose_output_size(size: int, kernel_size: int, stride: int = 1, pad
     return out
 
 
+class _Prepared(NamedTuple):
+    """What the implementations need at the end: the result dtype and whether to drop the batch axis."""
+
+    dtype: np.dtype
+    unbatched: bool
+
+    def finish(self, y: np.ndarray) -> np.ndarray:
+        y = y.astype(self.dtype, copy=False)
+        return y[0] if self.unbatched else y
+
+
 def _prepare(input, weight, bias, stride, padding, output_padding, groups, dilation):
-    """Validate the arguments shared by the three implementations and return them normalised."""
-    x = as_array(input, "input")
+    """Validate the arguments shared by the three implementations and return them normalised.
+
+    Arrays come back in the accumulation dtype (float32 for float16 operands), with a batch axis.
+    """
+    x, unbatched = as_batched(input, "input", "(N, C_in, H, W)", "(C_in, H, W)")
     w = as_array(weight, "weight")
-    check_ndim(x, 4, "input", "(N, C_in, H, W)")
     check_ndim(w, 4, "weight", "(C_in, C_out/groups, kH, kW)")
     s, d, g = conv_hyperparameters(stride, dilation, groups)
     p, a = pair(padding, "padding"), pair(output_padding, "output_padding")
@@ -105,10 +121,10 @@ def _prepare(input, weight, bias, stride, padding, output_padding, groups, dilat
             raise ValueError(f"bias must have shape (C_out,) = ({c_out},), got {tuple(b.shape)}")
     out_hw = tuple(conv_transpose_output_size(x.shape[2 + ax], w.shape[2 + ax], s[ax], p[ax], a[ax], d[ax])
                    for ax in range(2))
-    dtype = np.result_type(x.dtype, w.dtype, *(() if b is None else (b.dtype,)))
-    if not np.issubdtype(dtype, np.floating):
-        dtype = np.float64
-    return x.astype(dtype, copy=False), w.astype(dtype, copy=False), b, s, p, a, g, d, c_out, out_hw
+    dtype, acc = compute_dtype(input=x, weight=w, bias=b)
+    b = None if b is None else b.astype(acc, copy=False)
+    plan = _Prepared(dtype, unbatched)
+    return x.astype(acc, copy=False), w.astype(acc, copy=False), b, s, p, a, g, d, c_out, out_hw, plan
 
 
 def _finish(canvas: np.ndarray, p, out_hw, b) -> np.ndarray:
@@ -139,7 +155,7 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     Implementation: one matrix product gives every x[n, c, i, j]·w[c, o, u, v] product,
     then one strided slice-add per kernel tap (u, v) places them on the canvas ("col2im").
     """
-    x, w, b, s, p, a, g, d, c_out, out_hw = _prepare(input, weight, bias, stride, padding,
+    x, w, b, s, p, a, g, d, c_out, out_hw, plan = _prepare(input, weight, bias, stride, padding,
                                                      output_padding, groups, dilation)
     n, c_in, h, wd = x.shape
     kh, kw = w.shape[2:]
@@ -154,7 +170,7 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
         for v in range(kw):
             r0, c0 = u * d[0], v * d[1]
             canvas[:, :, r0:r0 + (h - 1) * s[0] + 1:s[0], c0:c0 + (wd - 1) * s[1] + 1:s[1]] += cols[:, :, u, v]
-    return _finish(canvas, p, out_hw, b)
+    return plan.finish(_finish(canvas, p, out_hw, b))
 
 
 def conv_transpose2d_scatter(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
@@ -166,7 +182,7 @@ def conv_transpose2d_scatter(input, weight, bias=None, stride=1, padding=0, outp
     top-left corner at (s·i, s·j); the canvas is then cropped by ``padding`` on each side.
     Slow (a Python loop over every input value): for teaching and testing only.
     """
-    x, w, b, s, p, a, g, d, c_out, out_hw = _prepare(input, weight, bias, stride, padding,
+    x, w, b, s, p, a, g, d, c_out, out_hw, plan = _prepare(input, weight, bias, stride, padding,
                                                      output_padding, groups, dilation)
     n, c_in, h, wd = x.shape
     kh, kw = w.shape[2:]
@@ -181,7 +197,7 @@ def conv_transpose2d_scatter(input, weight, bias=None, stride=1, padding=0, outp
                 for j in range(wd):
                     top, left = s[0] * i, s[1] * j
                     canvas[batch, outs, top:top + span_h:d[0], left:left + span_w:d[1]] += x[batch, c, i, j] * w[c]
-    return _finish(canvas, p, out_hw, b)
+    return plan.finish(_finish(canvas, p, out_hw, b))
 
 
 def conv_transpose2d_zero_insertion(input, weight, bias=None, stride=1, padding=0, output_padding=0,
@@ -199,7 +215,7 @@ def conv_transpose2d_zero_insertion(input, weight, bias=None, stride=1, padding=
     """
     from cnnbook.functional.conv import conv2d
 
-    x, w, b, s, p, a, g, d, c_out, out_hw = _prepare(input, weight, bias, stride, padding,
+    x, w, b, s, p, a, g, d, c_out, out_hw, plan = _prepare(input, weight, bias, stride, padding,
                                                      output_padding, groups, dilation)
     n, c_in, h, wd = x.shape
     kh, kw = w.shape[2:]
@@ -219,4 +235,4 @@ def conv_transpose2d_zero_insertion(input, weight, bias=None, stride=1, padding=
     out = np.asarray(conv2d(padded, np.ascontiguousarray(w_conv), None, 1, 0, d, g), dtype=x.dtype)
     if b is not None:
         out = out + b.astype(out.dtype)[None, :, None, None]
-    return out
+    return plan.finish(out)
