@@ -294,6 +294,47 @@ def im2col(input: Any, kernel_size: Any, stride: Any = 1, padding: Any = 0, dila
     return cols[0] if unbatched else cols
 
 
+def _depthwise(x: np.ndarray, w: np.ndarray, stride: tuple[int, int], dilation: tuple[int, int],
+               out_hw: tuple[int, int]) -> np.ndarray:
+    """Depthwise convolution of the padded x (N, C, Hp, Wp) with w (C, 1, kH, kW): y = Σ_taps w[c, u, v] · shift.
+
+    At stride 1 each (n, c) plane is read as one flat row: output (i, j) sits at i·Wp + j of an
+    (H_out, Wp) strip, and tap (u, v) is the same strip shifted by d_h·u·Wp + d_w·v. The columns
+    j >= W_out of the strip read across a row end and are dropped. Planes are processed in
+    blocks that fit in the cache, into buffers allocated once.
+    """
+    n, c, hp, wp = x.shape
+    kh, kw = w.shape[2:]
+    out_h, out_w = out_hw
+    if stride != (1, 1):
+        windows = _windows(x, (kh, kw), stride, dilation, out_hw)
+        y = np.zeros((n, c, out_h, out_w), dtype=x.dtype)
+        for u in range(kh):
+            for v in range(kw):
+                y += w[None, :, 0, u, v, None, None] * windows[:, :, u, v]
+        return y
+    planes = x.reshape(n * c, hp * wp)
+    taps = np.tile(w.reshape(c, kh * kw), (n, 1))                    # (N·C, kH·kW): the weights of each plane
+    offsets = [dilation[0] * u * wp + dilation[1] * v for u in range(kh) for v in range(kw)]
+    length = (out_h - 1) * wp + out_w                                # the strip, up to the last output
+    block = max(1, (1 << 17) // (hp * wp * x.itemsize))              # planes per block: about 128 KiB of input
+    acc = np.empty((min(block, n * c), out_h * wp), dtype=x.dtype)
+    tmp = np.empty((min(block, n * c), length), dtype=x.dtype)
+    y = np.empty((n * c, out_h, out_w), dtype=x.dtype)
+    for start in range(0, n * c, block):
+        stop = min(start + block, n * c)
+        a, t = acc[:stop - start, :length], tmp[:stop - start]
+        for k, off in enumerate(offsets):
+            weight = taps[start:stop, k, None]
+            if k == 0:
+                np.multiply(planes[start:stop, off:off + length], weight, out=a)
+            else:
+                np.multiply(planes[start:stop, off:off + length], weight, out=t)
+                a += t
+        y[start:stop] = acc[:stop - start].reshape(-1, out_h, wp)[:, :, :out_w]
+    return y.reshape(n, c, out_h, out_w)
+
+
 def conv2d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,
            dilation: Any = 1, groups: int = 1) -> np.ndarray:
     """2-D cross-correlation, vectorised: a strided window view, im2col, one matmul per group.
@@ -331,11 +372,8 @@ def conv2d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: 
     if c_g == 1 and c_out == g:
         # Depthwise (one input and one output channel per group): each group's "matmul" is a
         # (1 x kH·kW) row times a (kH·kW x H_out·W_out) matrix, far too thin for BLAS. Summing
-        # the kH·kW shifted views, each scaled by its tap, is the same product without im2col.
-        y = np.zeros((n, c_out, out_h, out_w), dtype=x.dtype)
-        for u in range(kh):
-            for v in range(kw):
-                y += w[None, :, 0, u, v, None, None] * windows[:, :, u, v]
+        # the kH·kW shifted planes, each scaled by its tap, is the same product without im2col.
+        y = _depthwise(x, w, plan.stride, plan.dilation, plan.out_hw)
         if b is not None:
             y += b[None, :, None, None]
         return plan.finish(y)

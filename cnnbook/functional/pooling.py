@@ -216,6 +216,36 @@ def _max_with_indices(xp: np.ndarray, shape_in: tuple[int, int], out, k, s, p, d
     return best, indices
 
 
+def _argmax_indices(xp: np.ndarray, values: np.ndarray, shape_in: tuple[int, int], out, k, s, p, d
+                    ) -> np.ndarray:
+    """Flat indices of the window maxima ``values`` (no NaN): the first tap, in row-major order, equal to the maximum.
+
+    The taps are visited last to first, each overwriting the tap number where it equals the
+    maximum, so the first equal tap wins, as with PyTorch's "strictly greater" scan. The tap
+    number t = u·k_w + v becomes the flat position row·W + col at the end.
+    """
+    tap = np.empty(values.shape, dtype=np.int16 if k[0] * k[1] < 2**15 else np.int64)
+    equal = np.empty(values.shape, dtype=bool)
+    stop_h, stop_w = s[0] * (out[0] - 1) + 1, s[1] * (out[1] - 1) + 1
+    for t in reversed(range(k[0] * k[1])):
+        u, v = divmod(t, k[1])
+        window = xp[:, :, u * d[0]:u * d[0] + stop_h:s[0], v * d[1]:v * d[1] + stop_w:s[1]]
+        np.equal(window, values, out=equal)
+        np.copyto(tap, t, where=equal)
+    h, w = shape_in
+    row = (np.arange(out[0]) * s[0] - p[0])[:, None] * w
+    col = (np.arange(out[1]) * s[1] - p[1])[None, :]
+    offsets = np.array([u * d[0] * w + v * d[1] for u in range(k[0]) for v in range(k[1])], dtype=np.int64)
+    indices = np.take(offsets, tap)
+    indices += row + col
+    stuck = values == -np.inf   # every tap is -inf: PyTorch reports the window's first in-bounds tap
+    if stuck.any():
+        start = (_first_valid(out[0], s[0], p[0], d[0])[:, None] * w
+                 + _first_valid(out[1], s[1], p[1], d[1])[None, :])
+        indices = np.where(stuck, np.broadcast_to(start, indices.shape), indices)
+    return indices
+
+
 def max_pool2d(input: Any, kernel_size: int | tuple[int, int], stride: int | tuple[int, int] | None = None,
                padding: int | tuple[int, int] = 0, dilation: int | tuple[int, int] = 1,
                ceil_mode: bool = False, return_indices: bool = False
@@ -241,7 +271,11 @@ def max_pool2d(input: Any, kernel_size: int | tuple[int, int], stride: int | tup
     out = _output_shape(x.shape[2:], k, s, p, d, ceil_mode)
     xp = _padded(x, out, k, s, p, d, -np.inf)
     if return_indices:
-        values, indices = _max_with_indices(xp, x.shape[2:], out, k, s, p, d)
+        if np.isnan(xp).any():   # NaN wins its window: the general scan handles PyTorch's NaN rule
+            values, indices = _max_with_indices(xp, x.shape[2:], out, k, s, p, d)
+        else:
+            values = _max_values(xp, out, k, s, d)
+            indices = _argmax_indices(xp, values, x.shape[2:], out, k, s, p, d)
         return (values[0], indices[0]) if unbatched else (values, indices)
     values = _max_values(xp, out, k, s, d)
     return values[0] if unbatched else values
