@@ -165,12 +165,38 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     wg = w.reshape(g, cg_in, cg_out * kh * kw)
     cols = np.matmul(wg.transpose(0, 2, 1)[None], xg)  # (n, g, cg_out*kh*kw, h*wd)
     cols = cols.reshape(n, c_out, kh, kw, h, wd)
-    canvas = np.zeros((n, c_out) + _canvas_shape(x.shape, w.shape, s, a, d), dtype=x.dtype)
+    # col2im straight into the output: tap (u, v) of input pixel i lands on row s·i + d·u − p,
+    # so only the input rows (and columns) whose stamp falls inside the output are added. The
+    # output is held phase by phase, y[.., s·q + r, ..] at phases[.., r, q, ..], so that every
+    # add runs over contiguous rows; one copy interleaves the phases at the end.
+    qh, qw = -(-out_hw[0] // s[0]), -(-out_hw[1] // s[1])
+    phases = np.zeros((n, c_out, s[0], s[1], qh, qw), dtype=x.dtype)
     for u in range(kh):
+        rows = _inside(h, s[0], u * d[0] - p[0], out_hw[0])
+        if rows is None:
+            continue
+        i0, i1, r0 = rows
         for v in range(kw):
-            r0, c0 = u * d[0], v * d[1]
-            canvas[:, :, r0:r0 + (h - 1) * s[0] + 1:s[0], c0:c0 + (wd - 1) * s[1] + 1:s[1]] += cols[:, :, u, v]
-    return plan.finish(_finish(canvas, p, out_hw, b))
+            cols_ = _inside(wd, s[1], v * d[1] - p[1], out_hw[1])
+            if cols_ is None:
+                continue
+            j0, j1, c0 = cols_
+            q, qc = r0 // s[0], c0 // s[1]
+            phases[:, :, r0 % s[0], c0 % s[1], q:q + i1 - i0, qc:qc + j1 - j0] += cols[:, :, u, v, i0:i1, j0:j1]
+    y = phases.transpose(0, 1, 4, 2, 5, 3).reshape(n, c_out, qh * s[0], qw * s[1])[:, :, :out_hw[0], :out_hw[1]]
+    y = np.ascontiguousarray(y)
+    if b is not None:
+        y += b[None, :, None, None]
+    return plan.finish(y)
+
+
+def _inside(size: int, stride: int, shift: int, out: int) -> tuple[int, int, int] | None:
+    """Input indices [i0, i1) whose position stride·i + shift lies in [0, out), and the first position."""
+    i0 = max(0, -(shift // stride)) if shift < 0 else 0
+    i1 = min(size, (out - 1 - shift) // stride + 1) if out - 1 - shift >= 0 else 0
+    if i1 <= i0:
+        return None
+    return i0, i1, stride * i0 + shift
 
 
 def conv_transpose2d_scatter(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
