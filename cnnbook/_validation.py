@@ -173,8 +173,8 @@ def compute_dtype(**operands: np.ndarray | None) -> tuple[np.dtype, np.dtype]:
 
     - Floating operands must all have the same dtype; otherwise ``TypeError`` naming two of them
       (float32 ``input`` with a float64 ``weight`` is refused, as in PyTorch).
-    - Integer and boolean operands take the floating dtype of the others, or float64 when no
-      operand is floating.
+    - Integer and boolean operands alone compute in float64. Beside a floating operand they follow
+      NumPy's promotion: uint8 with float32 stays float32, int64 with float32 gives float64.
     - The accumulation dtype is the result dtype, except float16, which is accumulated in
       float32 and rounded back to float16 at the end.
 
@@ -188,7 +188,8 @@ def compute_dtype(**operands: np.ndarray | None) -> tuple[np.dtype, np.dtype]:
             first, first_dtype = floating[0]
             raise TypeError(f"{first} and {name} must have the same floating dtype, got {first} {first_dtype} "
                             f"and {name} {dtype}; convert one of them (for example with .astype)")
-    result = floating[0][1] if floating else np.dtype(np.float64)
+    present = [a.dtype for a in operands.values() if a is not None]
+    result = np.result_type(*present) if floating else np.dtype(np.float64)
     accumulate = np.dtype(np.float32) if result == np.float16 else result
     return np.dtype(result), accumulate
 

@@ -235,3 +235,15 @@ def test_im2col_returns_a_new_writeable_array(kernel_size, stride, padding):
     assert not np.shares_memory(cols, x)
     cols[...] = 0
     np.testing.assert_array_equal(x, before)
+
+
+@pytest.mark.parametrize("int_dtype, float_dtype, want", [
+    (np.uint8, np.float32, np.float32), (np.int64, np.float32, np.float64), (np.int16, np.float16, np.float32),
+    (np.bool_, np.float16, np.float16), (np.int64, np.float64, np.float64),
+])
+def test_integers_beside_a_float_follow_numpy_promotion(int_dtype, float_dtype, want):
+    image = np.arange(16).reshape(1, 1, 4, 4).astype(int_dtype)
+    kernel = np.ones((1, 1, 2, 2), dtype=float_dtype)
+    got = cf.conv2d(image, kernel)
+    assert got.dtype == want == np.result_type(int_dtype, float_dtype)
+    np.testing.assert_array_equal(got, cf.conv2d(image.astype(np.float64), kernel.astype(np.float64)).astype(want))

@@ -17,7 +17,8 @@ Policy for dtypes and bad input, the same for every op (tested by
 - **float16** is accumulated in float32 and rounded to float16 once, at the end.
 - **Integers and booleans** are computed in float64 and returned as float64, by every op that
   computes (convolutions, pooling, unpooling, gradients), whereas PyTorch keeps integers in
-  pooling and truncates an average. Mixed with floating operands, they take the floating dtype.
+  pooling and truncates an average. Beside a floating operand they follow NumPy's promotion
+  (uint8 with float32 stays float32; int64 with float32 gives float64).
   ``pad`` only copies values, so it keeps any real dtype. Indices stay int64.
 - **Complex** input is a ``TypeError`` naming the argument (nothing here is defined for it, and
   dropping the imaginary part would hide a bug).
