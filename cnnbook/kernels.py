@@ -1,7 +1,9 @@
 """Classic hand-made kernels (chapter "A first look at convolution") and a helper to apply one.
 
-All kernels are float32 NumPy arrays of shape (k, k), written for cross-correlation (the
-operation ``torch.nn.functional.conv2d`` computes).
+All kernels are NumPy arrays of shape (k, k), written for cross-correlation (the operation
+``torch.nn.functional.conv2d`` computes): the hand-made ones in float32, and
+:func:`bilinear_kernel` (chapter "Transposed and gated convolution"), the float64 weights that
+make a transposed convolution a bilinear upsampler.
 """
 
 from __future__ import annotations
@@ -10,17 +12,14 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-__all__ = ["identity_kernel", "box_kernel", "gaussian_kernel", "sobel_kernels", "sharpen_kernel", "filter2d"]
+from cnnbook._validation import integer, odd_positive_int
 
-
-def _check_size(size: int) -> None:
-    if not isinstance(size, int) or isinstance(size, bool) or size < 1 or size % 2 == 0:
-        raise ValueError(f"size must be a positive odd int (so the kernel has a centre), got {size!r}")
+__all__ = ["identity_kernel", "box_kernel", "gaussian_kernel", "sobel_kernels", "sharpen_kernel", "filter2d", "bilinear_kernel"]
 
 
 def identity_kernel(size: int = 3) -> np.ndarray:
     """A (size, size) kernel with a single 1 in the centre: filtering with it changes nothing."""
-    _check_size(size)
+    odd_positive_int(size, "size")
     kernel = np.zeros((size, size), np.float32)
     kernel[size // 2, size // 2] = 1.0
     return kernel
@@ -28,13 +27,13 @@ def identity_kernel(size: int = 3) -> np.ndarray:
 
 def box_kernel(size: int = 3) -> np.ndarray:
     """The box blur: every weight is 1/size², so each output is the mean of a size x size patch."""
-    _check_size(size)
+    odd_positive_int(size, "size")
     return np.full((size, size), 1.0 / size**2, np.float32)
 
 
 def gaussian_kernel(size: int = 5, sigma: float = 1.0) -> np.ndarray:
     """A sampled Gaussian exp(-(u² + v²) / 2σ²), normalised to sum to 1."""
-    _check_size(size)
+    odd_positive_int(size, "size")
     if sigma <= 0:
         raise ValueError(f"sigma must be positive, got {sigma!r}")
     r = np.arange(size) - size // 2
@@ -77,3 +76,20 @@ def filter2d(image, kernel, padding: int | str = "same") -> np.ndarray:
     x = torch.from_numpy(image)[None, None]
     w = torch.from_numpy(kernel)[None, None]
     return F.conv2d(x, w, padding=padding)[0, 0].numpy()
+
+
+def bilinear_kernel(factor: int = 2) -> np.ndarray:
+    """The (2f, 2f) kernel that makes ``conv_transpose2d(x, w, stride=f, padding=f // 2)`` a bilinear ×f upsampler.
+
+    1-D weights: w[u] = 1 - |u - (f - 1/2)| / f for u = 0..2f-1 (for f = 2: [1, 3, 3, 1]/4);
+    the 2-D kernel is their outer product. ``factor`` must be an even positive int. Away from
+    the border the result equals ``F.interpolate(x, scale_factor=f, mode='bilinear',
+    align_corners=False)``; at the border the transposed conv sees zeros where interpolate
+    repeats the edge pixel.
+    """
+    f = integer(factor, "factor")
+    if f < 2 or f % 2:
+        raise ValueError(f"factor must be an even positive int (2, 4, ...), got {f}")
+    u = np.arange(2 * f)
+    w1 = 1.0 - np.abs(u - (f - 0.5)) / f
+    return np.outer(w1, w1)

@@ -85,7 +85,7 @@ def test_wrong_input_channels():
 
 
 def test_conv_macs_counts_each_branch():
-    from cnnbook.nn.aspp import conv_macs
+    from cnnbook.probes import conv_macs
 
     model = ASPP(8, 4, rates=(2, 3)).eval()
     h = w = 5
@@ -96,7 +96,7 @@ def test_conv_macs_counts_each_branch():
 
 
 def test_tiny_segmenter_shapes_and_errors():
-    from cnnbook.nn.aspp import TinySegmenter
+    from cnnbook.models import TinySegmenter
 
     for head in ("plain", "aspp"):
         model = TinySegmenter(head, channels=4).eval()

@@ -12,13 +12,8 @@ from hypothesis import strategies as st
 from torch import nn
 
 from cnnbook.nn import ConvBlock, DecoderBlock, EncoderBlock, UNet, VGGBlock
-from cnnbook.nn.blocks import (
-    conv_matrix,
-    gradient_receptive_field,
-    match_size,
-    receptive_field_extent,
-    shift_response,
-)
+from cnnbook.nn.blocks import match_size
+from cnnbook.probes import conv_matrix, gradient_receptive_field, receptive_field_extent, shift_response
 
 torch.set_num_threads(1)
 
@@ -314,7 +309,7 @@ def test_shift_response_after_global_pooling_has_no_equivariance():
 
 
 def test_trace_shapes_lists_leaf_layers_in_call_order():
-    from cnnbook.nn.blocks import trace_shapes
+    from cnnbook.probes import trace_shapes
 
     rows = trace_shapes(EncoderBlock(3, 8).eval(), torch.zeros(1, 3, 37, 45))
     assert rows == [("conv", "Conv2d", (1, 8, 19, 23)), ("norm", "BatchNorm2d", (1, 8, 19, 23)),

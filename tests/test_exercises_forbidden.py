@@ -35,7 +35,8 @@ from cnnbook.sphere.kernels import sphconv_kernel_sizes
 from cnnbook.functional.padding import pad
 from cnnbook.functional.pooling import max_pool2d, max_unpool2d
 from cnnbook.nn import UNet
-from cnnbook.nn.blocks import conv_matrix, gradient_receptive_field, match_size, receptive_field_extent
+from cnnbook.nn.blocks import match_size
+from cnnbook.probes import conv_matrix, gradient_receptive_field, receptive_field_extent
 from cnnbook.nn.gated import GatedConv2d
 from cnnbook.nn.mesh import MeshConv, MeshPool
 from cnnbook.nn.polyhedral import PHDConv, PHDPool

@@ -88,3 +88,60 @@ def test_bad_inputs():
         mesh_operators(99)
     with pytest.raises(TypeError, match="level"):
         mesh_operators("2")
+
+
+# ---------------------------------------------------------------------------------------------
+# the three building blocks: face gradients, face-to-vertex averaging, east/north frames
+# ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("level", [0, 1, 3])
+def test_face_gradient_is_exact_on_linear_functions(level):
+    """A linear function F(x) = a·x restricted to a flat face has gradient a minus its normal part."""
+    from cnnbook.sphere.mesh_ops import face_gradient
+
+    verts, faces = icosphere(level)
+    a = np.array([0.3, -1.2, 0.7])
+    grad = (face_gradient(level) @ (verts @ a)).reshape(-1, 3)
+    corners = verts[faces]
+    normal = np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0])
+    normal /= np.linalg.norm(normal, axis=1, keepdims=True)
+    want = a - (normal @ a)[:, None] * normal
+    np.testing.assert_allclose(grad, want, atol=1e-10)
+    np.testing.assert_allclose(face_gradient(level) @ np.ones(len(verts)), 0, atol=1e-10)  # constants: 0
+
+
+@pytest.mark.parametrize("level", [0, 2])
+def test_face_to_vertex_is_an_area_weighted_average(level):
+    from cnnbook.sphere.mesh_ops import face_to_vertex
+
+    verts, faces = icosphere(level)
+    m = face_to_vertex(level)
+    assert m.shape == (len(verts), len(faces))
+    np.testing.assert_allclose(np.asarray(m.sum(axis=1)).ravel(), 1.0, atol=1e-12)   # rows average
+    assert (m.data > 0).all()
+    touching = np.zeros((len(verts), len(faces)), dtype=bool)   # non-zero exactly on the faces around a vertex
+    touching[faces.ravel(), np.repeat(np.arange(len(faces)), 3)] = True
+    np.testing.assert_array_equal(m.toarray() > 0, touching)
+    corners = verts[faces]
+    area = np.linalg.norm(np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0]), axis=1) / 2
+    v = faces[0, 0]
+    around = touching[v]
+    np.testing.assert_allclose(m[v].toarray().ravel()[around], area[around] / area[around].sum(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("level", [1, 3])
+def test_east_north_is_a_right_handed_frame_in_each_face(level):
+    from cnnbook.sphere.mesh_ops import east_north
+
+    verts, faces = icosphere(level)
+    east, north = east_north(level)
+    corners = verts[faces]
+    normal = np.cross(corners[:, 1] - corners[:, 0], corners[:, 2] - corners[:, 0])
+    normal /= np.linalg.norm(normal, axis=1, keepdims=True)
+    np.testing.assert_allclose(np.linalg.norm(east, axis=1), 1.0, atol=1e-12)
+    np.testing.assert_allclose(np.linalg.norm(north, axis=1), 1.0, atol=1e-12)
+    np.testing.assert_allclose(np.einsum("ij,ij->i", east, north), 0, atol=1e-12)
+    np.testing.assert_allclose(np.einsum("ij,ij->i", east, normal), 0, atol=1e-12)   # in the face's plane
+    np.testing.assert_allclose(np.cross(east, north), normal, atol=1e-12)            # east x north = outward n
+    assert (east[:, 1] == 0).all()                                                    # east is horizontal
+    assert (north[:, 1] > 0).all()                                                    # north points up (+y)

@@ -23,11 +23,17 @@ def padding_case(draw, mode: str):
         limits = (w, w, h, h)
     else:
         limits = (6, 6, 6, 6)
-    amounts = tuple(draw(st.integers(0, m)) for m in limits)
+    # constant and replicate crop with negative amounts, as PyTorch does; keep at least one cell
+    lows = (-((w - 1) // 2), -((w - 1) // 2), -((h - 1) // 2), -((h - 1) // 2))
+    if mode in ("reflect", "circular"):
+        lows = (0, 0, 0, 0)
+    amounts = tuple(draw(st.integers(lo, m)) for lo, m in zip(lows, limits))
     if mode == "constant" and draw(st.booleans()):
         amounts = amounts[:2]
     seed = draw(st.integers(0, 2**31 - 1))
     x = np.random.default_rng(seed).standard_normal((n, c, h, w))
+    if draw(st.booleans()):  # unbatched (C, H, W)
+        x = x[0]
     return x, amounts
 
 
@@ -85,8 +91,8 @@ def test_unknown_mode_raises_naming_mode():
 
 @pytest.mark.parametrize("bad, error", [
     ((1, 1, 1), ValueError),          # odd length
-    ((1,) * 6, ValueError),           # pads N/C too: not supported here
-    ((1, -1, 0, 0), ValueError),      # negative: cropping is not supported
+    ((1,) * 10, ValueError),          # five dimensions for a 4-D input
+    ((1, -5, 0, 0), ValueError),      # crops more than the width
     ((1.0, 1, 1, 1), TypeError),      # floats
     ((True, 1, 1, 1), TypeError),     # bools are not sizes
     (2, TypeError),                   # a bare int
@@ -111,8 +117,10 @@ def test_value_only_with_constant_mode():
         pad(np.ones((1, 1, 3, 3)), (1, 1, 1, 1), value="1")
 
 
-def test_input_must_be_4d_numeric():
+def test_input_must_have_the_padded_dimensions_and_be_numeric():
     with pytest.raises(ValueError, match="input"):
-        pad(np.ones((3, 3)), (1, 1, 1, 1))
+        pad(np.ones((3, 3)), (1, 1, 1, 1, 1, 1))
+    with pytest.raises(ValueError, match="input"):
+        pad(np.ones((3, 3)), (1, 1, 1, 1), mode="reflect")
     with pytest.raises(TypeError, match="input"):
         pad([["a"]], (1, 1, 1, 1))

@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import cnnbook.functional as cf
-from cnnbook.functional.pooling import linear_weights, pool_output_size, unpool_output_size
+from cnnbook.functional.pooling import pool_output_size, unpool_output_size
+from cnnbook.probes import linear_weights
 
 
 # ----------------------------------------------------------------------------------------------
@@ -199,6 +200,17 @@ def test_linear_weights_of_average_pooling_is_a_box():
     np.testing.assert_allclose(weights, want, atol=1e-15)
 
 
+def test_operator_matrix_of_a_conv_is_the_conv_matrix():
+    from cnnbook.probes import conv_matrix, operator_matrix
+
+    rng = np.random.default_rng(0)
+    w = rng.standard_normal((2, 3))
+    m = operator_matrix(lambda x: cf.conv2d(x, w[None, None], padding=1), (1, 4, 5))
+    assert m.shape == (1, 5, 5, 1, 4, 5)
+    np.testing.assert_allclose(m.reshape(25, 20), conv_matrix(torch.from_numpy(w), 4, 5, padding=1).numpy(),
+                               rtol=0, atol=1e-12)
+
+
 def test_linear_weights_of_bilinear_quarter_is_the_central_two_by_two():
     def bilinear(x):
         return F.interpolate(torch.from_numpy(x), scale_factor=0.25, mode="bilinear", align_corners=False)
@@ -249,14 +261,3 @@ X = np.zeros((1, 1, 4, 4))
 def test_bad_input_names_the_argument(call, error, name):
     with pytest.raises(error, match=name):
         call()
-
-
-def test_torch_rejects_what_we_reject():
-    """Our errors mirror PyTorch's: too large a kernel, too much padding, out-of-range switches."""
-    t = torch.zeros(1, 1, 4, 4)
-    with pytest.raises(RuntimeError):
-        F.max_pool2d(t, 5)
-    with pytest.raises(RuntimeError):
-        F.max_pool2d(t, 3, padding=2)
-    with pytest.raises(RuntimeError):
-        F.max_unpool2d(torch.zeros(1, 1, 2, 2), torch.full((1, 1, 2, 2), 16), 2)

@@ -15,15 +15,9 @@ from cnnbook.data.images import load_digits
 from cnnbook.sphere.equirect import pixel_to_direction
 from cnnbook.sphere.icosphere import sample_equirect_on_faces, sample_equirect_on_vertices
 
+from cnnbook._validation import positive_int
+
 __all__ = ["project_digit", "make_sphere_digits", "SphereDigits"]
-
-
-def _positive_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be a positive int, got {value!r}")
-    if value < 1:
-        raise ValueError(f"{name} must be positive (>= 1), got {value}")
-    return int(value)
 
 
 def project_digit(digit: np.ndarray, height: int = 32, width: int = 64, fov: float = 1.4,
@@ -109,11 +103,11 @@ def make_sphere_digits(n: int | None = None, level: int = 3, height: int = 32, w
     total = len(labels)
     if isinstance(start, bool) or not isinstance(start, numbers.Integral) or not 0 <= start < total:
         raise ValueError(f"start must be an int in [0, {total}), got {start!r}")
-    n = total - start if n is None else _positive_int(n, "n")
+    n = total - start if n is None else positive_int(n, "n")
     if start + n > total:
         raise ValueError(f"n must be at most {total - start} when start = {start}, got {n}")
-    height = _positive_int(height, "height")
-    width = _positive_int(width, "width")
+    height = positive_int(height, "height")
+    width = positive_int(width, "width")
     if not isinstance(rotate, (bool, np.bool_)):
         raise TypeError(f"rotate must be True or False, got {rotate!r}")
     digits = images[start:start + n, 0].numpy().astype(np.float64)

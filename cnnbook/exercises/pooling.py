@@ -13,7 +13,8 @@ import torch
 import torch.nn.functional as F
 
 from cnnbook.exercises._core import Verdict, check, checker
-from cnnbook.functional.pooling import linear_weights, max_pool2d, max_unpool2d, pool_output_size
+from cnnbook.functional.pooling import max_pool2d, max_unpool2d, pool_output_size
+from cnnbook.probes import linear_weights
 
 __all__ = [
     "TIES",

@@ -19,7 +19,7 @@ from cnnbook.exercises._forbid import CONV2D
 from cnnbook.functional.conv import conv2d, conv_output_size
 from cnnbook.functional.transposed import (conv_transpose2d, conv_transpose2d_scatter, conv_transpose2d_zero_insertion,
                                            conv_transpose_output_size)
-from cnnbook.nn.blocks import conv_matrix as _blocks_conv_matrix
+from cnnbook.probes import conv_matrix as _probes_conv_matrix
 from cnnbook.nn.gated import GatedConv2d
 
 #: Every ready-made transposed convolution a learner could call instead of writing one.
@@ -113,7 +113,7 @@ def check_conv_matrix(answer: Callable[[np.ndarray, int, int], np.ndarray]) -> V
              (rng.standard_normal((3, 3)), 5, 2), (rng.standard_normal((2, 2)), 4, 2),
              (rng.standard_normal((1, 1)), 3, 1)]
     return check(answer, _reference_conv_matrix, cases=cases, name="conv_matrix",
-                 forbidden=(_blocks_conv_matrix, *CONV2D))
+                 forbidden=(_probes_conv_matrix, *CONV2D))
 
 
 def _reference_even_overlap(k: int, s: int) -> bool:

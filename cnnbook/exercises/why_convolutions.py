@@ -13,7 +13,7 @@ from torch import nn
 
 from cnnbook.exercises._core import Verdict, check, checker
 from cnnbook.functional.receptive_field import receptive_field
-from cnnbook.nn.blocks import conv_matrix, gradient_receptive_field, receptive_field_extent, shift_response
+from cnnbook.probes import conv_matrix, gradient_receptive_field, receptive_field_extent, shift_response
 
 __all__ = [
     "check_dense_vs_conv_params",

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from cnnbook.functional._args import as_array
+from cnnbook._validation import as_array, boolean, compute_dtype
 from cnnbook.functional.conv import _plan, _resolve_padding, _windows
 from cnnbook.functional.pooling import (
     _as_nchw,
@@ -61,18 +61,24 @@ def _grad_output(grad_output: Any, expected: tuple[int, ...], what: str) -> np.n
 
 def _conv_setup(grad_output: Any, input: Any, weight: Any, stride: Any, padding: Any, dilation: Any,
                 groups: Any):
-    """Check the arguments as ``conv2d`` does; return the plan, δ, the pads and the common dtype."""
-    plan = _plan(input, weight, None, stride, padding, dilation, groups)
+    """Check the arguments as ``conv2d`` does; return the plan, δ, the pads, the input size and the dtype.
+
+    δ and the plan's arrays come back in the accumulation dtype (float32 for float16), with a
+    batch axis; ``plan.finish`` rounds a result and drops the batch axis of unbatched input.
+    """
+    x_in = as_array(input, "input")
+    w_in = as_array(weight, "weight")
+    _, acc = compute_dtype(grad_output=as_array(grad_output, "grad_output"), input=x_in, weight=w_in)
+    plan = _plan(x_in, w_in, None, stride, padding, dilation, groups)
     n = plan.x.shape[0]
     c_out = plan.w.shape[0]
-    go = _grad_output(grad_output, (n, c_out) + tuple(plan.out_hw), "conv2d")
-    dtype = np.result_type(plan.x.dtype, go.dtype)
-    if not np.issubdtype(dtype, np.inexact):
-        dtype = np.dtype(np.float64)
-    h, w_in = np.shape(as_array(input, "input"))[2:]
+    expected = (n, c_out) + tuple(plan.out_hw)
+    go = _grad_output(grad_output, expected[1:] if plan.unbatched else expected, "conv2d")
+    go = go[None] if plan.unbatched else go
+    h, w_size = x_in.shape[-2:]
     kh, kw = plan.w.shape[2:]
-    pads = _resolve_padding(padding, (h, w_in), (kh, kw), plan.stride, plan.dilation)
-    return plan, go.astype(dtype, copy=False), pads, (h, w_in), dtype
+    pads = _resolve_padding(padding, (h, w_size), (kh, kw), plan.stride, plan.dilation)
+    return plan, go.astype(acc, copy=False), pads, (h, w_size), acc
 
 
 def conv2d_backward_naive(grad_output: Any, input: Any, weight: Any, stride: Any = 1, padding: Any = 0,
@@ -112,7 +118,8 @@ def conv2d_backward_naive(grad_output: Any, input: Any, weight: Any, stride: Any
                     grad_w[o] += delta * x[n, first:first + c_g, rows, cols]
                     grad_x[n, first:first + c_g, rows, cols] += delta * w[o]
     (pt, _), (pl, _) = pads
-    return np.ascontiguousarray(grad_x[:, :, pt:pt + h, pl:pl + w_in]), grad_w, grad_b
+    grad_x = np.ascontiguousarray(grad_x[:, :, pt:pt + h, pl:pl + w_in])
+    return plan.finish(grad_x), grad_w.astype(plan.dtype), grad_b.astype(plan.dtype)
 
 
 def conv2d_backward(grad_output: Any, input: Any, weight: Any, stride: Any = 1, padding: Any = 0,
@@ -165,7 +172,7 @@ def conv2d_backward(grad_output: Any, input: Any, weight: Any, stride: Any = 1, 
     cols_ = min(w_in, canvas.shape[3] - pl)
     if rows > 0 and cols_ > 0:
         grad_x[:, :, :rows, :cols_] = canvas[:, :, pt:pt + rows, pl:pl + cols_]
-    return grad_x, grad_w, grad_b
+    return plan.finish(grad_x), grad_w.astype(plan.dtype), grad_b.astype(plan.dtype)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -198,7 +205,7 @@ def max_pool2d_backward(grad_output: Any, input: Any, kernel_size: Any, stride: 
     k, s, p, d = _window_args(kernel_size, stride, padding, dilation)
     out = _output_shape(x.shape[2:], k, s, p, d, ceil_mode)
     go = _pool_grad_output(grad_output, x, unbatched, out, "max_pool2d")
-    dtype = np.result_type(x.dtype, go.dtype)
+    dtype, _ = compute_dtype(grad_output=go, input=x)
     _, switches = max_pool2d(x, k, s, p, d, ceil_mode, return_indices=True)
     n, c, h, w = x.shape
     # A dilated window can hold padding only; its output is -inf whatever the input, so its δ
@@ -229,17 +236,18 @@ def avg_pool2d_backward(grad_output: Any, input: Any, kernel_size: Any, stride: 
     k, s, p, d = _window_args(kernel_size, stride, padding, 1)
     out = _output_shape(x.shape[2:], k, s, p, d, ceil_mode)
     go = _pool_grad_output(grad_output, x, unbatched, out, "avg_pool2d")
-    dtype = np.result_type(x.dtype, go.dtype)
+    count_include_pad = boolean(count_include_pad, "count_include_pad")
+    dtype, acc = compute_dtype(grad_output=go, input=x)
     n, c, h, w = x.shape
     div_h = _divisor(h, out[0], k[0], s[0], p[0], count_include_pad)
     div_w = _divisor(w, out[1], k[1], s[1], p[1], count_include_pad)
-    share = go.astype(dtype) / (div_h[:, None] * div_w[None, :]).astype(dtype)
+    share = go.astype(acc) / (div_h[:, None] * div_w[None, :]).astype(acc)
     # canvas over the padded grid, large enough for every window (a ceil_mode window may overhang)
     span_h = (out[0] - 1) * s[0] + k[0]
     span_w = (out[1] - 1) * s[1] + k[1]
-    canvas = np.zeros((n, c, max(span_h, p[0] + h), max(span_w, p[1] + w)), dtype=dtype)
+    canvas = np.zeros((n, c, max(span_h, p[0] + h), max(span_w, p[1] + w)), dtype=acc)
     for u in range(k[0]):
         for v in range(k[1]):
             canvas[:, :, u:u + (out[0] - 1) * s[0] + 1:s[0], v:v + (out[1] - 1) * s[1] + 1:s[1]] += share
-    grad = np.ascontiguousarray(canvas[:, :, p[0]:p[0] + h, p[1]:p[1] + w])
+    grad = np.ascontiguousarray(canvas[:, :, p[0]:p[0] + h, p[1]:p[1] + w]).astype(dtype, copy=False)
     return grad[0] if unbatched else grad

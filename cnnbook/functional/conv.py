@@ -24,14 +24,24 @@ Two implementations share one signature and one argument check:
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from cnnbook.functional._args import as_array, check_ndim, check_nonnegative, check_positive, integer, pair
+from cnnbook._validation import (
+    as_array,
+    as_batched,
+    check_groups_divide,
+    compute_dtype,
+    check_ndim,
+    check_nonnegative,
+    check_positive,
+    conv_hyperparameters,
+    integer,
+    pair,
+)
 
 __all__ = ["conv2d", "conv2d_naive", "conv_output_size", "same_padding", "conv_flops", "im2col", "im2col_bytes"]
 
@@ -129,21 +139,20 @@ def _one_axis(size: int, kernel: int, stride: int, pad_total: int, dilation: int
 class _ConvPlan:
     """Checked arguments: padded input, weight, bias, and the geometry of the output."""
 
-    x: np.ndarray          # (N, C_in, H + pads, W + pads), already zero-padded, in ``dtype``
-    w: np.ndarray          # (C_out, C_in/g, kH, kW), in ``dtype``
-    b: np.ndarray | None   # (C_out,), in ``dtype``
+    x: np.ndarray          # (N, C_in, H + pads, W + pads), already zero-padded, in the accumulation dtype
+    w: np.ndarray          # (C_out, C_in/g, kH, kW), in the accumulation dtype
+    b: np.ndarray | None   # (C_out,), in the accumulation dtype
     stride: tuple[int, int]
     dilation: tuple[int, int]
     groups: int
     out_hw: tuple[int, int]
+    dtype: np.dtype = np.dtype(np.float64)   # the result dtype (the policy of cnnbook.functional)
+    unbatched: bool = False                  # input was (C_in, H, W): drop the batch axis at the end
 
-
-def _result_dtype(*arrays: np.ndarray) -> np.dtype:
-    """Common dtype of the operands; integers and booleans compute in float64."""
-    dtype = np.result_type(*arrays)
-    if not np.issubdtype(dtype, np.inexact):
-        dtype = np.dtype(np.float64)
-    return dtype
+    def finish(self, y: np.ndarray) -> np.ndarray:
+        """Round ``y`` to the result dtype and drop the batch axis of an unbatched input."""
+        y = y.astype(self.dtype, copy=False)
+        return y[0] if self.unbatched else y
 
 
 def _resolve_padding(padding: Any, in_hw: tuple[int, int], kernel_hw: tuple[int, int],
@@ -164,29 +173,20 @@ def _resolve_padding(padding: Any, in_hw: tuple[int, int], kernel_hw: tuple[int,
 def _plan(input: Any, weight: Any, bias: Any, stride: Any, padding: Any, dilation: Any,
           groups: Any) -> _ConvPlan:
     """Check every argument the way ``torch.nn.functional.conv2d`` does, then zero-pad the input."""
-    x = as_array(input, "input")
+    x, unbatched = as_batched(input, "input", "(N, C_in, H, W)", "(C_in, H, W)")
     w = as_array(weight, "weight")
-    check_ndim(x, 4, "input", "(N, C_in, H, W)")
     check_ndim(w, 4, "weight", "(C_out, C_in/groups, kH, kW)")
     b = None if bias is None else as_array(bias, "bias")
+    dtype, acc = compute_dtype(input=x, weight=w, bias=b)
 
-    stride_hw = pair(stride, "stride")
-    dilation_hw = pair(dilation, "dilation")
-    check_positive(stride_hw, "stride")
-    check_positive(dilation_hw, "dilation")
-    if isinstance(groups, (bool, np.bool_)) or not isinstance(groups, numbers.Integral):
-        raise TypeError(f"groups must be a positive int, got {type(groups).__name__} {groups!r}")
-    groups = int(groups)
-    check_positive((groups,), "groups")
+    stride_hw, dilation_hw, groups = conv_hyperparameters(stride, dilation, groups)
 
     n, c_in, h, w_in = x.shape
     c_out, c_per_group, kh, kw = w.shape
     if c_out < 1 or c_per_group < 1 or kh < 1 or kw < 1:
         raise ValueError(f"weight must have a non-empty shape (C_out, C_in/groups, kH, kW), got {tuple(w.shape)}")
-    if c_out % groups:
-        raise ValueError(f"groups={groups} must divide out_channels={c_out} (weight.shape[0])")
-    if c_in % groups:
-        raise ValueError(f"groups={groups} must divide in_channels={c_in} (input.shape[1])")
+    check_groups_divide(groups, c_out, "out_channels (weight.shape[0])")
+    check_groups_divide(groups, c_in, "in_channels (input.shape[1])")
     if c_per_group * groups != c_in:
         raise ValueError(
             f"channel mismatch: weight of shape {tuple(w.shape)} with groups={groups} expects "
@@ -200,20 +200,21 @@ def _plan(input: Any, weight: Any, bias: Any, stride: Any, padding: Any, dilatio
     out_h = _one_axis(h, kh, stride_hw[0], pt + pb, dilation_hw[0], "input height")
     out_w = _one_axis(w_in, kw, stride_hw[1], pl + pr, dilation_hw[1], "input width")
 
-    dtype = _result_dtype(x, w) if b is None else _result_dtype(x, w, b)
-    x = x.astype(dtype, copy=False)
+    x = x.astype(acc, copy=False)
     if pt or pb or pl or pr:
-        padded = np.zeros((n, c_in, h + pt + pb, w_in + pl + pr), dtype=dtype)
+        padded = np.zeros((n, c_in, h + pt + pb, w_in + pl + pr), dtype=acc)
         padded[:, :, pt:pt + h, pl:pl + w_in] = x
         x = padded
     return _ConvPlan(
         x=x,
-        w=w.astype(dtype, copy=False),
-        b=None if b is None else b.astype(dtype, copy=False),
+        w=w.astype(acc, copy=False),
+        b=None if b is None else b.astype(acc, copy=False),
         stride=stride_hw,
         dilation=dilation_hw,
         groups=groups,
         out_hw=(out_h, out_w),
+        dtype=dtype,
+        unbatched=unbatched,
     )
 
 
@@ -251,7 +252,7 @@ def conv2d_naive(input: Any, weight: Any, bias: Any = None, stride: Any = 1, pad
                                sh * i: sh * i + dh * (kh - 1) + 1: dh,
                                sw * j: sw * j + dw * (kw - 1) + 1: dw]
                     y[n, o, i, j] = np.sum(w[o] * window) + (0 if b is None else b[o])
-    return y
+    return plan.finish(y)
 
 
 def _windows(x: np.ndarray, kernel_hw: tuple[int, int], stride: tuple[int, int],
@@ -273,20 +274,91 @@ def _windows(x: np.ndarray, kernel_hw: tuple[int, int], stride: tuple[int, int],
 def im2col(input: Any, kernel_size: Any, stride: Any = 1, padding: Any = 0, dilation: Any = 1) -> np.ndarray:
     """The im2col matrix: every kernel window of the padded input, laid out as a column.
 
-    ``input`` (N, C, H, W) → (N, C·kH·kW, H_out·W_out), where row ``c·kH·kW + u·kW + v`` and
+    ``input`` (N, C, H, W) → (N, C·kH·kW, H_out·W_out) (an unbatched (C, H, W) input gives
+    (C·kH·kW, H_out·W_out)), always a new, writeable array, where row ``c·kH·kW + u·kW + v`` and
     column ``i·W_out + j`` hold x̃[n, c, s_h·i + d_h·u, s_w·j + d_w·v]. Then a convolution is
     one matrix product: ``weight.reshape(C_out, -1) @ im2col(x, ...)`` (for groups = 1).
     Each pixel appears up to kH·kW times, so the matrix is about kH·kW/(s_h·s_w) times the input.
     """
     kh, kw = pair(kernel_size, "kernel_size")
     check_positive((kh, kw), "kernel_size")
-    x = as_array(input, "input")
-    check_ndim(x, 4, "input", "(N, C, H, W)")
+    x, unbatched = as_batched(input, "input", "(N, C, H, W)", "(C, H, W)")
     plan = _plan(x, np.zeros((1, x.shape[1], kh, kw), dtype=x.dtype), None, stride, padding, dilation, 1)
     n, c = plan.x.shape[:2]
     out_h, out_w = plan.out_hw
     windows = _windows(plan.x, (kh, kw), plan.stride, plan.dilation, plan.out_hw)
-    return windows.reshape(n, c * kh * kw, out_h * out_w)
+    cols = windows.reshape(n, c * kh * kw, out_h * out_w)
+    if np.shares_memory(cols, plan.x):   # a 1x1 kernel at stride 1: the reshape is still a view
+        cols = cols.copy()
+    cols = cols.astype(plan.dtype, copy=False)
+    return cols[0] if unbatched else cols
+
+
+def _depthwise(x: np.ndarray, w: np.ndarray, stride: tuple[int, int], dilation: tuple[int, int],
+               out_hw: tuple[int, int]) -> np.ndarray:
+    """Depthwise convolution of the padded x (N, C, Hp, Wp) with w (C, 1, kH, kW): y = Σ_taps w[c, u, v] · shift.
+
+    At stride 1 each (n, c) plane is read as one flat row: output (i, j) sits at i·Wp + j of an
+    (H_out, Wp) strip, and tap (u, v) is the same strip shifted by d_h·u·Wp + d_w·v. The columns
+    j >= W_out of the strip read across a row end and are dropped. Planes are processed in
+    blocks that fit in the cache, into buffers allocated once.
+    """
+    n, c, hp, wp = x.shape
+    kh, kw = w.shape[2:]
+    out_h, out_w = out_hw
+    if stride != (1, 1):
+        windows = _windows(x, (kh, kw), stride, dilation, out_hw)
+        y = np.zeros((n, c, out_h, out_w), dtype=x.dtype)
+        for u in range(kh):
+            for v in range(kw):
+                y += w[None, :, 0, u, v, None, None] * windows[:, :, u, v]
+        return y
+    planes = x.reshape(n * c, hp * wp)
+    taps = np.tile(w.reshape(c, kh * kw), (n, 1))                    # (N·C, kH·kW): the weights of each plane
+    offsets = [dilation[0] * u * wp + dilation[1] * v for u in range(kh) for v in range(kw)]
+    length = (out_h - 1) * wp + out_w                                # the strip, up to the last output
+    block = max(1, (1 << 17) // (hp * wp * x.itemsize))              # planes per block: about 128 KiB of input
+    acc = np.empty((min(block, n * c), out_h * wp), dtype=x.dtype)
+    tmp = np.empty((min(block, n * c), length), dtype=x.dtype)
+    y = np.empty((n * c, out_h, out_w), dtype=x.dtype)
+    for start in range(0, n * c, block):
+        stop = min(start + block, n * c)
+        a, t = acc[:stop - start, :length], tmp[:stop - start]
+        for k, off in enumerate(offsets):
+            weight = taps[start:stop, k, None]
+            if k == 0:
+                np.multiply(planes[start:stop, off:off + length], weight, out=a)
+            else:
+                np.multiply(planes[start:stop, off:off + length], weight, out=t)
+                a += t
+        y[start:stop] = acc[:stop - start].reshape(-1, out_h, wp)[:, :, :out_w]
+    return y.reshape(n, c, out_h, out_w)
+
+
+#: From this many input channels on, conv2d builds its im2col matrix from a channels-last copy.
+_CHANNELS_LAST_FROM = 16
+
+
+def _gemm_channels_last(x: np.ndarray, w: np.ndarray, stride: tuple[int, int], dilation: tuple[int, int],
+                        out_hw: tuple[int, int]) -> np.ndarray:
+    """conv2d (groups = 1) as one GEMM over the whole batch, with the im2col matrix built channels-last.
+
+    The padded input is copied to (N, Hp, Wp, C), so each window row is kW·C contiguous numbers
+    and the im2col matrix (N·H_out·W_out, kH·kW·C) is one fast copy; then one GEMM with the
+    weight as a (kH·kW·C, C_out) matrix gives (N·H_out·W_out, C_out), transposed back to NCHW.
+    """
+    n, c, hp, wp = x.shape
+    c_out, _, kh, kw = w.shape
+    out_h, out_w = out_hw
+    xl = np.ascontiguousarray(x.transpose(0, 2, 3, 1))
+    s_n, s_h, s_w, s_c = xl.strides
+    windows = as_strided(xl, shape=(n, out_h, out_w, kh, kw, c),
+                         strides=(s_n, s_h * stride[0], s_w * stride[1], s_h * dilation[0], s_w * dilation[1], s_c),
+                         writeable=False)
+    cols = windows.reshape(n * out_h * out_w, kh * kw * c)
+    kernels = np.ascontiguousarray(w.transpose(2, 3, 1, 0).reshape(kh * kw * c, c_out))
+    y = cols @ kernels
+    return np.ascontiguousarray(y.reshape(n, out_h, out_w, c_out).transpose(0, 3, 1, 2))
 
 
 def conv2d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,
@@ -296,7 +368,8 @@ def conv2d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: 
     Mirrors ``torch.nn.functional.conv2d`` (NumPy in, NumPy out; torch tensors are accepted).
 
     Args:
-        input: x of shape (N, C_in, H, W). Integer input is accepted (computed in float64).
+        input: x of shape (N, C_in, H, W), or (C_in, H, W) unbatched (then the output is
+            (C_out, H_out, W_out)). Dtypes follow the policy of :mod:`cnnbook.functional`.
         weight: w of shape (C_out, C_in/groups, kH, kW).
         bias: b of shape (C_out,), or ``None``.
         stride: s, an int or an (h, w) pair, ≥ 1.
@@ -308,13 +381,15 @@ def conv2d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: 
 
     Returns:
         y of shape (N, C_out, H_out, W_out), H_out = ⌊(H + p_t + p_b − d_h(kH − 1) − 1) / s_h⌋ + 1,
-        in the common dtype of the operands (float32 stays float32).
+        in the operands' floating dtype (float32 stays float32; float16 is accumulated in float32).
 
     Method: the padded input is viewed as windows (N, g, C_in/g·kH·kW, H_out·W_out) — the
     im2col matrix, materialised by one copy — and multiplied by the weight reshaped to
-    (g, C_out/g, C_in/g·kH·kW): one ``np.matmul`` per (sample, group). Depthwise layers
+    (g, C_out/g, C_in/g·kH·kW): one ``np.matmul`` per (sample, group). With groups = 1 and at
+    least 16 input channels the im2col matrix is built from a channels-last copy and multiplied
+    in one GEMM over the whole batch (faster copies, one large product). Depthwise layers
     (C_in/g = C_out/g = 1), whose per-group product is a single row, instead sum the kH·kW
-    shifted window views, each scaled by its weight.
+    shifted planes, each scaled by its weight.
     """
     plan = _plan(input, weight, bias, stride, padding, dilation, groups)
     x, w, b, g = plan.x, plan.w, plan.b, plan.groups
@@ -325,14 +400,16 @@ def conv2d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: 
     if c_g == 1 and c_out == g:
         # Depthwise (one input and one output channel per group): each group's "matmul" is a
         # (1 x kH·kW) row times a (kH·kW x H_out·W_out) matrix, far too thin for BLAS. Summing
-        # the kH·kW shifted views, each scaled by its tap, is the same product without im2col.
-        y = np.zeros((n, c_out, out_h, out_w), dtype=x.dtype)
-        for u in range(kh):
-            for v in range(kw):
-                y += w[None, :, 0, u, v, None, None] * windows[:, :, u, v]
+        # the kH·kW shifted planes, each scaled by its tap, is the same product without im2col.
+        y = _depthwise(x, w, plan.stride, plan.dilation, plan.out_hw)
         if b is not None:
             y += b[None, :, None, None]
-        return y
+        return plan.finish(y)
+    if g == 1 and c_g >= _CHANNELS_LAST_FROM:
+        y = _gemm_channels_last(x, w, plan.stride, plan.dilation, plan.out_hw)
+        if b is not None:
+            y += b[None, :, None, None]
+        return plan.finish(y)
     # (N, C_in, kH, kW, H_out, W_out) -> (N, g, C_g·kH·kW, H_out·W_out): the one copy (im2col).
     cols = windows.reshape(n, g, c_g * kh * kw, out_h * out_w)
     kernels = w.reshape(g, c_out // g, c_g * kh * kw)
@@ -340,7 +417,7 @@ def conv2d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: 
     y = y.reshape(n, c_out, out_h, out_w)
     if b is not None:
         y += b[None, :, None, None]
-    return y
+    return plan.finish(y)
 
 
 def _flops(n: int, c_in: int, c_out: int, out_hw: tuple[int, int], kernel_hw: tuple[int, int],
@@ -356,10 +433,13 @@ def conv_flops(input_shape: tuple[int, int, int, int], weight_shape: tuple[int, 
         FLOPs = 2 · N · H_out · W_out · C_out · (C_in / g) · kH · kW
     """
     n, c_in, h, w = (int(v) for v in input_shape)
-    c_out, _, kh, kw = (int(v) for v in weight_shape)
-    s, d = pair(stride, "stride"), pair(dilation, "dilation")
-    check_positive(s, "stride")
-    check_positive(d, "dilation")
+    c_out, c_per_group, kh, kw = (int(v) for v in weight_shape)
+    s, d, groups = conv_hyperparameters(stride, dilation, groups)
+    check_groups_divide(groups, c_out, "out_channels (weight_shape[0])")
+    check_groups_divide(groups, c_in, "in_channels (input_shape[1])")
+    if c_per_group * groups != c_in:
+        raise ValueError(f"groups={groups} does not match the shapes: weight_shape[1] * groups = "
+                         f"{c_per_group * groups}, but input_shape[1] = {c_in}")
     pads = _resolve_padding(padding, (h, w), (kh, kw), s, d)
     out = (_one_axis(h, kh, s[0], sum(pads[0]), d[0], "input height"),
            _one_axis(w, kw, s[1], sum(pads[1]), d[1], "input width"))

@@ -1,8 +1,8 @@
 """Padding modes from scratch (chapter "Padding").
 
-:func:`pad` follows ``torch.nn.functional.pad`` for 4-D input (N, C, H, W). The tuple ``pad``
-lists the amounts *per side*, last dimension first: ``(left, right)`` pads the width only and
-``(left, right, top, bottom)`` pads width and height.
+:func:`pad` follows ``torch.nn.functional.pad``. The tuple ``pad`` lists the amounts *per side*,
+last dimension first: ``(left, right)`` pads the width only, ``(left, right, top, bottom)`` pads
+width and height, and so on. A negative amount crops, as in PyTorch.
 
 Every non-constant mode is an *index map*: output column ``j`` (counted from ``-left``) reads
 input column ``m(j)``, where for an axis of length ``n``
@@ -10,7 +10,9 @@ input column ``m(j)``, where for an axis of length ``n``
 - ``replicate``: ``m(j) = clip(j, 0, n - 1)`` (repeat the edge pixel);
 - ``reflect``:   ``m(j) = |j|`` on the left and ``2(n - 1) - j`` on the right
   (mirror about the edge pixel, which is *not* repeated); needs ``pad < n``;
-- ``circular``:  ``m(j) = j mod n`` (wrap around, as on a cylinder); needs ``pad <= n``.
+- ``circular``:  ``m(j) = j mod n`` (wrap around, as on a cylinder); needs ``pad <= n``. A
+  negative amount on one side crops that side first, and the wrap-around uses what is left,
+  as in PyTorch.
 
 ``constant`` fills the new cells with ``value``.
 """
@@ -22,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from cnnbook.functional._args import as_array, check_ndim
+from cnnbook._validation import as_array, integer
 
 __all__ = ["pad", "PAD_MODES", "pad_indices"]
 
@@ -30,19 +32,23 @@ __all__ = ["pad", "PAD_MODES", "pad_indices"]
 PAD_MODES = ("constant", "reflect", "replicate", "circular")
 
 
-def _check_pad(pad: Any, mode: str) -> tuple[int, ...]:
-    """Validate ``pad`` and return it as a tuple of ints (left, right[, top, bottom])."""
+def _check_pad(pad: Any, mode: str, ndim: int) -> tuple[int, ...]:
+    """Validate ``pad`` for an input of ``ndim`` dimensions and return it as a tuple of ints."""
     if isinstance(pad, (str, bytes)) or not isinstance(pad, (tuple, list)):
         raise TypeError(f"pad must be a tuple (left, right, top, bottom) of ints, got {type(pad).__name__} {pad!r}")
     if not all(isinstance(p, numbers.Integral) and not isinstance(p, (bool, np.bool_)) for p in pad):
         raise TypeError(f"pad must hold ints only, got {pad!r}")
-    allowed = (2, 4) if mode == "constant" else (4,)
-    if len(pad) not in allowed:
-        what = "(left, right) or (left, right, top, bottom)" if mode == "constant" else "(left, right, top, bottom)"
-        raise ValueError(f"pad must have length {' or '.join(map(str, allowed))} for mode={mode!r} and 4-D input, "
-                         f"i.e. {what}; got length {len(pad)}: {tuple(pad)}")
-    if any(p < 0 for p in pad):
-        raise ValueError(f"pad must be non-negative (cropping with negative padding is not supported), got {tuple(pad)}")
+    if len(pad) == 0 or len(pad) % 2:
+        raise ValueError(f"pad must have an even, non-zero length (two amounts per padded dimension), "
+                         f"got length {len(pad)}: {tuple(pad)}")
+    dims = len(pad) // 2
+    if mode == "constant":
+        if dims > ndim:
+            raise ValueError(f"pad of length {len(pad)} pads {dims} dimensions, but input has only {ndim}")
+    elif dims > 3 or ndim not in (dims + 1, dims + 2):
+        raise ValueError(f"pad of length {len(pad)} in mode={mode!r} pads the last {dims} dimension(s) of a "
+                         f"{dims + 1}-D (unbatched) or {dims + 2}-D (batched) input, got a {ndim}-D input; "
+                         f"use (left, right, top, bottom) for (N, C, H, W) or (C, H, W)")
     return tuple(int(p) for p in pad)
 
 
@@ -50,66 +56,100 @@ def pad_indices(n: int, before: int, after: int, mode: str) -> np.ndarray:
     """Index map of one axis: the input index that each of the ``before + n + after`` padded cells reads.
 
     Defined for ``mode`` in ``'reflect'``, ``'replicate'``, ``'circular'`` (see the module docstring).
+    ``n`` must be >= 1; ``before`` and ``after`` may be negative (cropping), and for reflect must
+    be smaller than ``n``, for circular at most ``n``.
 
     >>> pad_indices(4, 2, 2, "reflect").tolist()
     [2, 1, 0, 1, 2, 3, 2, 1]
     >>> pad_indices(4, 2, 2, "circular").tolist()
     [2, 3, 0, 1, 2, 3, 0, 1]
     """
+    n = integer(n, "n")
+    before = integer(before, "before")
+    after = integer(after, "after")
+    if mode not in ("reflect", "replicate", "circular"):
+        raise ValueError(f"mode must be one of 'reflect', 'replicate', 'circular' for an index map, got {mode!r}")
+    if n < 1:
+        raise ValueError(f"n must be >= 1: an empty axis has nothing to reflect, replicate or wrap, got {n}")
+    if before + n + after < 0:
+        raise ValueError(f"before + n + after must be >= 0 (the padded length), got {before + n + after}")
+    if mode == "reflect" and max(before, after) >= n:
+        raise ValueError(f"reflect padding must be smaller than the input size (pad < n), got before={before}, "
+                         f"after={after} for n={n}")
+    if mode == "circular" and max(before, after) > n:
+        raise ValueError(f"circular padding must be at most the input size (pad <= n, it would wrap around more "
+                         f"than once), got before={before}, after={after} for n={n}")
     j = np.arange(-before, n + after)
     if mode == "replicate":
         return np.clip(j, 0, n - 1)
     if mode == "circular":
-        return np.mod(j, n)
-    if mode == "reflect":
-        j = np.abs(j)
-        return np.where(j > n - 1, 2 * (n - 1) - j, j)
-    raise ValueError(f"mode must be one of 'reflect', 'replicate', 'circular' for an index map, got {mode!r}")
+        # PyTorch crops first (negative amounts), then wraps around what is left
+        first = max(-before, 0)
+        kept = n - first - max(-after, 0)
+        if kept < 1 or max(before, after) > kept:
+            raise ValueError(f"circular padding must be at most the size left after cropping ({kept}), got "
+                             f"before={before}, after={after} for n={n}")
+        return first + np.mod(np.arange(-max(before, 0), kept + max(after, 0)), kept)
+    j = np.abs(j)
+    return np.where(j > n - 1, 2 * (n - 1) - j, j)
 
 
-def pad(input: Any, pad: tuple[int, ...], mode: str = "constant", value: float = 0.0) -> np.ndarray:
-    """Pad the last two dimensions of a 4-D array, like ``torch.nn.functional.pad``.
+def pad(input: Any, pad: tuple[int, ...], mode: str = "constant", value: float | None = None) -> np.ndarray:
+    """Pad the last dimensions of an array, like ``torch.nn.functional.pad``.
 
-    Shapes: ``input`` (N, C, H, W) -> output (N, C, H + top + bottom, W + left + right),
-    with ``pad = (left, right, top, bottom)``; ``pad = (left, right)`` (constant mode only, as in
-    PyTorch) pads the width alone. The dtype is kept.
+    Shapes: with ``pad = (left, right, top, bottom)``, ``input`` (N, C, H, W) or (C, H, W) ->
+    (..., H + top + bottom, W + left + right); ``pad = (left, right)`` pads the width alone. In
+    ``'constant'`` mode ``pad`` may cover any number of trailing dimensions; the other modes
+    pad the last 1, 2 or 3 dimensions of an unbatched or batched input. Negative amounts crop.
+    The dtype is kept (padding only copies values).
 
     Output cell (i, j) of the padded array, with i counted from ``-top`` and j from ``-left``, is
-    ``value`` outside the input for ``mode='constant'``, else ``input[..., m_H(i), m_W(j)]`` with
-    the index maps of :func:`pad_indices`.
+    ``value`` (default 0; ``None`` means 0, as in PyTorch) outside the input for
+    ``mode='constant'``, else ``input[..., m_H(i), m_W(j)]`` with the index maps of
+    :func:`pad_indices`.
 
-    Raises ``ValueError`` for an unknown ``mode``, a ``pad`` of the wrong length or with negative
-    entries, reflect padding of at least the input size (``pad < n`` is needed), circular padding
-    larger than the input size (it would wrap more than once), or a non-zero ``value`` with a
-    non-constant mode (PyTorch refuses that too). ``TypeError`` for non-numeric input or a ``pad``
-    that is not a tuple of ints.
+    Raises ``ValueError`` for an unknown ``mode``, a ``pad`` of odd length or one that does not
+    fit the input's dimensions, reflect padding of at least the input size (``pad < n`` is
+    needed), circular padding larger than the input size, a non-constant mode on an empty axis,
+    or a non-zero ``value`` with a non-constant mode (PyTorch refuses that too). ``TypeError``
+    for non-numeric or complex input or a ``pad`` that is not a tuple of ints.
     """
     if not isinstance(mode, str) or mode not in PAD_MODES:
         raise ValueError(f"mode must be one of {', '.join(repr(m) for m in PAD_MODES)}; got {mode!r}")
-    amounts = _check_pad(pad, mode)
     x = as_array(input, "input")
-    check_ndim(x, 4, "input")
-    if not isinstance(value, numbers.Number) or isinstance(value, bool):
-        raise TypeError(f"value must be a number, got {type(value).__name__}")
-    left, right = amounts[0], amounts[1]
-    top, bottom = (amounts[2], amounts[3]) if len(amounts) == 4 else (0, 0)
-    h, w = x.shape[2], x.shape[3]
+    if x.ndim < 1:
+        raise ValueError(f"input must have at least one dimension, got a 0-D array")
+    amounts = _check_pad(pad, mode, x.ndim)
+    if value is None:
+        value = 0
+    if not isinstance(value, numbers.Real) or isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"value must be a real number or None, got {type(value).__name__}")
+    # axis -1 gets amounts[0:2], axis -2 amounts[2:4], ...
+    widths = {x.ndim - 1 - a: (amounts[2 * a], amounts[2 * a + 1]) for a in range(len(amounts) // 2)}
+    for axis, (before, after) in widths.items():
+        if x.shape[axis] + before + after < 0:
+            raise ValueError(f"pad {amounts} crops more than the {x.shape[axis]} cells of input axis {axis}")
 
     if mode == "constant":
-        out = np.full(x.shape[:2] + (h + top + bottom, w + left + right), value, dtype=x.dtype)
-        out[:, :, top:top + h, left:left + w] = x
+        out_shape = tuple(n + sum(widths.get(ax, (0, 0))) for ax, n in enumerate(x.shape))
+        out = np.full(out_shape, value, dtype=x.dtype)
+        src, dst = [], []
+        for ax, n in enumerate(x.shape):
+            before, after = widths.get(ax, (0, 0))
+            src.append(slice(max(-before, 0), n - max(-after, 0)))
+            dst.append(slice(max(before, 0), max(before, 0) + max(n - max(-before, 0) - max(-after, 0), 0)))
+        out[tuple(dst)] = x[tuple(src)]
         return out
 
     if value != 0:
         raise ValueError(f"value is only used by mode='constant'; mode={mode!r} takes no value, got value={value!r}")
-    if mode == "reflect" and (max(top, bottom) >= h or max(left, right) >= w):
-        raise ValueError(f"reflect padding must be smaller than the input size on each axis (pad < n), "
-                         f"got pad {amounts} for an input of height {h} and width {w}")
-    if mode == "circular" and (max(top, bottom) > h or max(left, right) > w):
-        raise ValueError(f"circular padding must be at most the input size on each axis (pad <= n, it would "
-                         f"wrap around more than once), got pad {amounts} for an input of height {h} and width {w}")
-    if (h == 0 and top + bottom > 0) or (w == 0 and left + right > 0):
-        raise ValueError(f"input must be non-empty along a padded axis for mode={mode!r}, got shape {x.shape}")
-    rows = pad_indices(h, top, bottom, mode)
-    cols = pad_indices(w, left, right, mode)
-    return x[:, :, rows[:, None], cols[None, :]]
+    out = x
+    for axis, (before, after) in widths.items():
+        if x.shape[axis] == 0:
+            raise ValueError(f"input must be non-empty along a padded axis for mode={mode!r}, got shape {x.shape}")
+        try:
+            index = pad_indices(x.shape[axis], before, after, mode)
+        except ValueError as exc:
+            raise ValueError(f"{exc} (input axis {axis} of shape {x.shape}, pad {amounts})") from None
+        out = np.take(out, index, axis=axis)
+    return out

@@ -1,7 +1,8 @@
 """Max pooling, average pooling and max unpooling from scratch, mirroring ``torch.nn.functional``.
 
 All three work on NCHW arrays (an unbatched (C, H, W) array is accepted too) and follow
-PyTorch's CPU semantics exactly:
+PyTorch's CPU semantics, except that integer inputs are computed in float64 (PyTorch keeps
+integers and truncates an average):
 
 - ``max_pool2d`` pads with −∞, returns indices that are flat positions ``row·W + col`` inside
   each input plane, breaks ties in favour of the first maximum in row-major order, and lets a
@@ -25,15 +26,23 @@ O((k_h + k_w)·size) NumPy operations with no Python loop over pixels.
 from __future__ import annotations
 
 import numbers
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from cnnbook.functional._args import as_array, check_nonnegative, check_positive, pair
+from cnnbook._validation import (
+    as_array,
+    as_batched,
+    boolean,
+    check_nonnegative,
+    check_positive,
+    float_input,
+    integer,
+    pair,
+)
 
-__all__ = ["max_pool2d", "avg_pool2d", "max_unpool2d", "pool_output_size", "unpool_output_size",
-           "linear_weights"]
+__all__ = ["max_pool2d", "avg_pool2d", "max_unpool2d", "pool_output_size", "unpool_output_size"]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -42,28 +51,18 @@ __all__ = ["max_pool2d", "avg_pool2d", "max_unpool2d", "pool_output_size", "unpo
 
 def _as_nchw(input: Any, name: str = "input") -> tuple[np.ndarray, bool]:
     """Return ``input`` as a 4-D array and whether a batch axis was added (3-D input)."""
-    x = as_array(input, name)
-    if x.ndim == 3:
-        return x[None], True
-    if x.ndim != 4:
-        raise ValueError(f"{name} must be a 4-D array (N, C, H, W) or a 3-D array (C, H, W), "
-                         f"got {x.ndim}-D with shape {tuple(x.shape)}")
-    if x.shape[2] < 1 or x.shape[3] < 1:
-        raise ValueError(f"{name} must have H >= 1 and W >= 1, got shape {tuple(x.shape)}")
-    return x, False
+    return as_batched(input, name, "(N, C, H, W)", "(C, H, W)")
 
 
-def _float(x: np.ndarray) -> np.ndarray:
-    """Floating arrays pass through unchanged; integers and booleans become float64."""
-    return x if np.issubdtype(x.dtype, np.floating) else x.astype(np.float64)
+_float = float_input
 
 
 def _window_args(kernel_size: Any, stride: Any, padding: Any, dilation: Any
                  ) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int], tuple[int, int]]:
-    """Check and normalise the four window arguments to (h, w) pairs (stride None -> kernel_size)."""
+    """Check and normalise the four window arguments to (h, w) pairs (stride None or () -> kernel_size)."""
     k = pair(kernel_size, "kernel_size")
     check_positive(k, "kernel_size")
-    s = k if stride is None else pair(stride, "stride")
+    s = k if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0) else pair(stride, "stride")
     check_positive(s, "stride")
     p = pair(padding, "padding")
     check_nonnegative(p, "padding")
@@ -93,6 +92,7 @@ def pool_output_size(size: int, kernel_size: int, stride: int | None = None, pad
                         (dilation, "dilation")):
         if not isinstance(value, numbers.Integral) or isinstance(value, bool):
             raise TypeError(f"{name} must be an int, got {value!r}")
+    ceil_mode = boolean(ceil_mode, "ceil_mode")
     stride = kernel_size if stride is None else stride
     if not isinstance(stride, numbers.Integral) or isinstance(stride, bool):
         raise TypeError(f"stride must be an int or None, got {stride!r}")
@@ -112,6 +112,7 @@ def pool_output_size(size: int, kernel_size: int, stride: int | None = None, pad
 
 
 def _output_shape(shape: tuple[int, int], k, s, p, d, ceil_mode: bool) -> tuple[int, int]:
+    ceil_mode = boolean(ceil_mode, "ceil_mode")
     out = tuple(pool_output_size(shape[a], k[a], s[a], p[a], d[a], ceil_mode) for a in range(2))
     if min(out) < 1:
         eff = (d[0] * (k[0] - 1) + 1, d[1] * (k[1] - 1) + 1)
@@ -215,6 +216,36 @@ def _max_with_indices(xp: np.ndarray, shape_in: tuple[int, int], out, k, s, p, d
     return best, indices
 
 
+def _argmax_indices(xp: np.ndarray, values: np.ndarray, shape_in: tuple[int, int], out, k, s, p, d
+                    ) -> np.ndarray:
+    """Flat indices of the window maxima ``values`` (no NaN): the first tap, in row-major order, equal to the maximum.
+
+    The taps are visited last to first, each overwriting the tap number where it equals the
+    maximum, so the first equal tap wins, as with PyTorch's "strictly greater" scan. The tap
+    number t = u·k_w + v becomes the flat position row·W + col at the end.
+    """
+    tap = np.empty(values.shape, dtype=np.int16 if k[0] * k[1] < 2**15 else np.int64)
+    equal = np.empty(values.shape, dtype=bool)
+    stop_h, stop_w = s[0] * (out[0] - 1) + 1, s[1] * (out[1] - 1) + 1
+    for t in reversed(range(k[0] * k[1])):
+        u, v = divmod(t, k[1])
+        window = xp[:, :, u * d[0]:u * d[0] + stop_h:s[0], v * d[1]:v * d[1] + stop_w:s[1]]
+        np.equal(window, values, out=equal)
+        np.copyto(tap, t, where=equal)
+    h, w = shape_in
+    row = (np.arange(out[0]) * s[0] - p[0])[:, None] * w
+    col = (np.arange(out[1]) * s[1] - p[1])[None, :]
+    offsets = np.array([u * d[0] * w + v * d[1] for u in range(k[0]) for v in range(k[1])], dtype=np.int64)
+    indices = np.take(offsets, tap)
+    indices += row + col
+    stuck = values == -np.inf   # every tap is -inf: PyTorch reports the window's first in-bounds tap
+    if stuck.any():
+        start = (_first_valid(out[0], s[0], p[0], d[0])[:, None] * w
+                 + _first_valid(out[1], s[1], p[1], d[1])[None, :])
+        indices = np.where(stuck, np.broadcast_to(start, indices.shape), indices)
+    return indices
+
+
 def max_pool2d(input: Any, kernel_size: int | tuple[int, int], stride: int | tuple[int, int] | None = None,
                padding: int | tuple[int, int] = 0, dilation: int | tuple[int, int] = 1,
                ceil_mode: bool = False, return_indices: bool = False
@@ -235,10 +266,16 @@ def max_pool2d(input: Any, kernel_size: int | tuple[int, int], stride: int | tup
     x, unbatched = _as_nchw(input)
     x = _float(x)
     k, s, p, d = _window_args(kernel_size, stride, padding, dilation)
+    ceil_mode = boolean(ceil_mode, "ceil_mode")
+    return_indices = boolean(return_indices, "return_indices")
     out = _output_shape(x.shape[2:], k, s, p, d, ceil_mode)
     xp = _padded(x, out, k, s, p, d, -np.inf)
     if return_indices:
-        values, indices = _max_with_indices(xp, x.shape[2:], out, k, s, p, d)
+        if np.isnan(xp).any():   # NaN wins its window: the general scan handles PyTorch's NaN rule
+            values, indices = _max_with_indices(xp, x.shape[2:], out, k, s, p, d)
+        else:
+            values = _max_values(xp, out, k, s, d)
+            indices = _argmax_indices(xp, values, x.shape[2:], out, k, s, p, d)
         return (values[0], indices[0]) if unbatched else (values, indices)
     values = _max_values(xp, out, k, s, d)
     return values[0] if unbatched else values
@@ -259,7 +296,7 @@ def _divisor(size: int, o: int, k: int, s: int, p: int, count_include_pad: bool)
 
 def avg_pool2d(input: Any, kernel_size: int | tuple[int, int], stride: int | tuple[int, int] | None = None,
                padding: int | tuple[int, int] = 0, ceil_mode: bool = False,
-               count_include_pad: bool = True) -> np.ndarray:
+               count_include_pad: bool = True, divisor_override: int | None = None) -> np.ndarray:
     """2-D average pooling of an (N, C, H, W) array, as ``torch.nn.functional.avg_pool2d``.
 
     y[n, c, i, j] = (1 / D[i, j]) · Σ_{u < k_h, v < k_w} x̃[n, c, s_h·i + u, s_w·j + v]
@@ -267,13 +304,22 @@ def avg_pool2d(input: Any, kernel_size: int | tuple[int, int], stride: int | tup
     where x̃ is the input zero-padded by p per side. The divisor D[i, j] = D_h[i]·D_w[j] counts,
     per axis, the window cells that lie inside the padded input (``count_include_pad=True``:
     the overhang of a ceil_mode window is not counted) or inside the input itself
-    (``count_include_pad=False``). Output shape (N, C, H_out, W_out) as in
-    :func:`pool_output_size` with d = 1. Integer inputs are converted to float64.
+    (``count_include_pad=False``); a non-zero int ``divisor_override`` replaces D everywhere.
+    Output shape (N, C, H_out, W_out) as in :func:`pool_output_size` with d = 1. Integer inputs
+    are converted to float64; float16 is summed in float32.
     """
     x, unbatched = _as_nchw(input)
     x = _float(x)
     k, s, p, d = _window_args(kernel_size, stride, padding, 1)
+    ceil_mode = boolean(ceil_mode, "ceil_mode")
+    count_include_pad = boolean(count_include_pad, "count_include_pad")
+    if divisor_override is not None:
+        divisor_override = integer(divisor_override, "divisor_override")
+        if divisor_override == 0:
+            raise ValueError("divisor_override must be a non-zero int or None, got 0")
     out = _output_shape(x.shape[2:], k, s, p, d, ceil_mode)
+    result_dtype = x.dtype
+    x = x.astype(np.float32, copy=False) if x.dtype == np.float16 else x
     xp = _padded(x, out, k, s, p, d, 0.0)
     rows = None
     for _, tap in _taps(out[0], s[0], 1, k[0], 2, xp):
@@ -281,10 +327,14 @@ def avg_pool2d(input: Any, kernel_size: int | tuple[int, int], stride: int | tup
     total = None
     for _, tap in _taps(out[1], s[1], 1, k[1], 3, rows):
         total = tap.copy() if total is None else np.add(total, tap, out=total)
-    h, w = x.shape[2:]
-    div_h = _divisor(h, out[0], k[0], s[0], p[0], count_include_pad)
-    div_w = _divisor(w, out[1], k[1], s[1], p[1], count_include_pad)
-    total /= (div_h[:, None] * div_w[None, :]).astype(total.dtype)
+    if divisor_override is not None:
+        total /= total.dtype.type(divisor_override)
+    else:
+        h, w = x.shape[2:]
+        div_h = _divisor(h, out[0], k[0], s[0], p[0], count_include_pad)
+        div_w = _divisor(w, out[1], k[1], s[1], p[1], count_include_pad)
+        total /= (div_h[:, None] * div_w[None, :]).astype(total.dtype)
+    total = total.astype(result_dtype, copy=False)
     return total[0] if unbatched else total
 
 
@@ -339,9 +389,10 @@ def max_unpool2d(input: Any, indices: Any, kernel_size: int | tuple[int, int],
     H_out defaults to (H − 1)·s − 2p + k (and likewise W_out). That is not always the size that
     was pooled (a 5×5 map pooled with k = 2 comes back as 4×4), so ``output_size`` = (H_out,
     W_out) or (N, C, H_out, W_out) may be given; each entry must lie strictly within
-    ± stride of the default.
+    ± stride of the default. Integer values are converted to float64, as in :func:`max_pool2d`.
     """
     x, unbatched = _as_nchw(input)
+    x = _float(x)
     idx = as_array(indices, "indices")
     if unbatched:
         idx = idx[None]
@@ -361,30 +412,3 @@ def max_unpool2d(input: Any, indices: Any, kernel_size: int | tuple[int, int],
     np.put_along_axis(result, flat.astype(np.intp), x.reshape(n, c, -1), axis=2)
     result = result.reshape(n, c, h_out, w_out)
     return result[0] if unbatched else result
-
-
-# ----------------------------------------------------------------------------------------------
-# the weights a linear resampler really applies
-# ----------------------------------------------------------------------------------------------
-
-def linear_weights(operator: Callable[[np.ndarray], Any], shape: tuple[int, int],
-                   position: tuple[int, int]) -> np.ndarray:
-    """The (H, W) weights with which a linear map of images produces one output pixel.
-
-    ``operator`` maps an (N, 1, H, W) float64 array (NumPy; a torch-based operator can wrap
-    it) to an (N, 1, H', W') array. We feed it the H·W unit impulses e_(r,c) and read output
-    pixel ``position`` = (i, j): for a linear operator, y[i, j] = Σ_{r,c} W[r, c] · x[r, c],
-    and the returned array is W.
-    """
-    h, w = pair(tuple(shape), "shape")
-    check_positive((h, w), "shape")
-    i, j = pair(tuple(position), "position")
-    impulses = np.eye(h * w).reshape(h * w, 1, h, w)
-    response = as_array(operator(impulses), "operator output")
-    if response.ndim != 4 or response.shape[:2] != (h * w, 1):
-        raise ValueError(f"operator must return an (N, 1, H', W') array for an (N, 1, H, W) input, "
-                         f"got shape {tuple(response.shape)}")
-    if not (0 <= i < response.shape[2] and 0 <= j < response.shape[3]):
-        raise ValueError(f"position must index the operator's output of size {tuple(response.shape[2:])}, "
-                         f"got {(i, j)}")
-    return np.asarray(response[:, 0, i, j], dtype=np.float64).reshape(h, w)

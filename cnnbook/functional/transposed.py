@@ -11,26 +11,36 @@ A transposed convolution is the *adjoint* of a convolution: for every x and y,
 - :func:`conv_transpose2d` (fast): one matrix product for every (input pixel, kernel tap)
   pair, then a "col2im" scatter-add with one strided slice per kernel tap.
 
-All three use PyTorch's layout and argument names: input (N, C_in, H, W), weight
-(C_in, C_out/groups, kH, kW), bias (C_out,).
+All three use PyTorch's layout and argument names: input (N, C_in, H, W) or unbatched
+(C_in, H, W), weight (C_in, C_out/groups, kH, kW), bias (C_out,).
 
 Output size per axis: o = (i - 1)s - 2p + d(k - 1) + output_padding + 1.
 """
 
 from __future__ import annotations
 
+from typing import NamedTuple
 
 import numpy as np
 
-from cnnbook.functional._args import as_array, check_ndim, check_nonnegative, check_positive, integer, pair
+from cnnbook._validation import (
+    as_array,
+    as_batched,
+    check_groups_divide,
+    compute_dtype,
+    check_ndim,
+    check_nonnegative,
+    check_positive,
+    conv_hyperparameters,
+    integer,
+    pair,
+)
 
 __all__ = [
     "conv_transpose2d",
     "conv_transpose2d_scatter",
     "conv_transpose2d_zero_insertion",
     "conv_transpose_output_size",
-    "bilinear_kernel",
-    "nyquist_energy",
 ]
 
 
@@ -73,23 +83,31 @@ def conv_transpose_output_size(size: int, kernel_size: int, stride: int = 1, pad
     return out
 
 
+class _Prepared(NamedTuple):
+    """What the implementations need at the end: the result dtype and whether to drop the batch axis."""
+
+    dtype: np.dtype
+    unbatched: bool
+
+    def finish(self, y: np.ndarray) -> np.ndarray:
+        y = y.astype(self.dtype, copy=False)
+        return y[0] if self.unbatched else y
+
+
 def _prepare(input, weight, bias, stride, padding, output_padding, groups, dilation):
-    """Validate the arguments shared by the three implementations and return them normalised."""
-    x = as_array(input, "input")
+    """Validate the arguments shared by the three implementations and return them normalised.
+
+    Arrays come back in the accumulation dtype (float32 for float16 operands), with a batch axis.
+    """
+    x, unbatched = as_batched(input, "input", "(N, C_in, H, W)", "(C_in, H, W)")
     w = as_array(weight, "weight")
-    check_ndim(x, 4, "input", "(N, C_in, H, W)")
     check_ndim(w, 4, "weight", "(C_in, C_out/groups, kH, kW)")
-    g = integer(groups, "groups")
-    check_positive((g,), "groups")
-    s, p, a, d = (pair(stride, "stride"), pair(padding, "padding"),
-                  pair(output_padding, "output_padding"), pair(dilation, "dilation"))
-    check_positive(s, "stride")
-    check_positive(d, "dilation")
+    s, d, g = conv_hyperparameters(stride, dilation, groups)
+    p, a = pair(padding, "padding"), pair(output_padding, "output_padding")
     check_nonnegative(p, "padding")
     check_nonnegative(a, "output_padding")
     c_in = x.shape[1]
-    if c_in % g:
-        raise ValueError(f"groups must divide the input channels C_in={c_in}, got groups={g}")
+    check_groups_divide(g, c_in, "in_channels (input.shape[1])")
     if w.shape[0] != c_in:
         raise ValueError(
             f"weight must have shape (C_in, C_out/groups, kH, kW) with C_in={c_in}, got {tuple(w.shape)}")
@@ -103,10 +121,10 @@ def _prepare(input, weight, bias, stride, padding, output_padding, groups, dilat
             raise ValueError(f"bias must have shape (C_out,) = ({c_out},), got {tuple(b.shape)}")
     out_hw = tuple(conv_transpose_output_size(x.shape[2 + ax], w.shape[2 + ax], s[ax], p[ax], a[ax], d[ax])
                    for ax in range(2))
-    dtype = np.result_type(x.dtype, w.dtype, *(() if b is None else (b.dtype,)))
-    if not np.issubdtype(dtype, np.floating):
-        dtype = np.float64
-    return x.astype(dtype, copy=False), w.astype(dtype, copy=False), b, s, p, a, g, d, c_out, out_hw
+    dtype, acc = compute_dtype(input=x, weight=w, bias=b)
+    b = None if b is None else b.astype(acc, copy=False)
+    plan = _Prepared(dtype, unbatched)
+    return x.astype(acc, copy=False), w.astype(acc, copy=False), b, s, p, a, g, d, c_out, out_hw, plan
 
 
 def _finish(canvas: np.ndarray, p, out_hw, b) -> np.ndarray:
@@ -137,7 +155,7 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     Implementation: one matrix product gives every x[n, c, i, j]·w[c, o, u, v] product,
     then one strided slice-add per kernel tap (u, v) places them on the canvas ("col2im").
     """
-    x, w, b, s, p, a, g, d, c_out, out_hw = _prepare(input, weight, bias, stride, padding,
+    x, w, b, s, p, a, g, d, c_out, out_hw, plan = _prepare(input, weight, bias, stride, padding,
                                                      output_padding, groups, dilation)
     n, c_in, h, wd = x.shape
     kh, kw = w.shape[2:]
@@ -147,12 +165,38 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     wg = w.reshape(g, cg_in, cg_out * kh * kw)
     cols = np.matmul(wg.transpose(0, 2, 1)[None], xg)  # (n, g, cg_out*kh*kw, h*wd)
     cols = cols.reshape(n, c_out, kh, kw, h, wd)
-    canvas = np.zeros((n, c_out) + _canvas_shape(x.shape, w.shape, s, a, d), dtype=x.dtype)
+    # col2im straight into the output: tap (u, v) of input pixel i lands on row s·i + d·u − p,
+    # so only the input rows (and columns) whose stamp falls inside the output are added. The
+    # output is held phase by phase, y[.., s·q + r, ..] at phases[.., r, q, ..], so that every
+    # add runs over contiguous rows; one copy interleaves the phases at the end.
+    qh, qw = -(-out_hw[0] // s[0]), -(-out_hw[1] // s[1])
+    phases = np.zeros((n, c_out, s[0], s[1], qh, qw), dtype=x.dtype)
     for u in range(kh):
+        rows = _inside(h, s[0], u * d[0] - p[0], out_hw[0])
+        if rows is None:
+            continue
+        i0, i1, r0 = rows
         for v in range(kw):
-            r0, c0 = u * d[0], v * d[1]
-            canvas[:, :, r0:r0 + (h - 1) * s[0] + 1:s[0], c0:c0 + (wd - 1) * s[1] + 1:s[1]] += cols[:, :, u, v]
-    return _finish(canvas, p, out_hw, b)
+            cols_ = _inside(wd, s[1], v * d[1] - p[1], out_hw[1])
+            if cols_ is None:
+                continue
+            j0, j1, c0 = cols_
+            q, qc = r0 // s[0], c0 // s[1]
+            phases[:, :, r0 % s[0], c0 % s[1], q:q + i1 - i0, qc:qc + j1 - j0] += cols[:, :, u, v, i0:i1, j0:j1]
+    y = phases.transpose(0, 1, 4, 2, 5, 3).reshape(n, c_out, qh * s[0], qw * s[1])[:, :, :out_hw[0], :out_hw[1]]
+    y = np.ascontiguousarray(y)
+    if b is not None:
+        y += b[None, :, None, None]
+    return plan.finish(y)
+
+
+def _inside(size: int, stride: int, shift: int, out: int) -> tuple[int, int, int] | None:
+    """Input indices [i0, i1) whose position stride·i + shift lies in [0, out), and the first position."""
+    i0 = max(0, -(shift // stride)) if shift < 0 else 0
+    i1 = min(size, (out - 1 - shift) // stride + 1) if out - 1 - shift >= 0 else 0
+    if i1 <= i0:
+        return None
+    return i0, i1, stride * i0 + shift
 
 
 def conv_transpose2d_scatter(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
@@ -164,7 +208,7 @@ def conv_transpose2d_scatter(input, weight, bias=None, stride=1, padding=0, outp
     top-left corner at (s·i, s·j); the canvas is then cropped by ``padding`` on each side.
     Slow (a Python loop over every input value): for teaching and testing only.
     """
-    x, w, b, s, p, a, g, d, c_out, out_hw = _prepare(input, weight, bias, stride, padding,
+    x, w, b, s, p, a, g, d, c_out, out_hw, plan = _prepare(input, weight, bias, stride, padding,
                                                      output_padding, groups, dilation)
     n, c_in, h, wd = x.shape
     kh, kw = w.shape[2:]
@@ -179,7 +223,7 @@ def conv_transpose2d_scatter(input, weight, bias=None, stride=1, padding=0, outp
                 for j in range(wd):
                     top, left = s[0] * i, s[1] * j
                     canvas[batch, outs, top:top + span_h:d[0], left:left + span_w:d[1]] += x[batch, c, i, j] * w[c]
-    return _finish(canvas, p, out_hw, b)
+    return plan.finish(_finish(canvas, p, out_hw, b))
 
 
 def conv_transpose2d_zero_insertion(input, weight, bias=None, stride=1, padding=0, output_padding=0,
@@ -197,7 +241,7 @@ def conv_transpose2d_zero_insertion(input, weight, bias=None, stride=1, padding=
     """
     from cnnbook.functional.conv import conv2d
 
-    x, w, b, s, p, a, g, d, c_out, out_hw = _prepare(input, weight, bias, stride, padding,
+    x, w, b, s, p, a, g, d, c_out, out_hw, plan = _prepare(input, weight, bias, stride, padding,
                                                      output_padding, groups, dilation)
     n, c_in, h, wd = x.shape
     kh, kw = w.shape[2:]
@@ -217,40 +261,4 @@ def conv_transpose2d_zero_insertion(input, weight, bias=None, stride=1, padding=
     out = np.asarray(conv2d(padded, np.ascontiguousarray(w_conv), None, 1, 0, d, g), dtype=x.dtype)
     if b is not None:
         out = out + b.astype(out.dtype)[None, :, None, None]
-    return out
-
-
-def bilinear_kernel(factor: int = 2) -> np.ndarray:
-    """The (2f, 2f) kernel that makes ``conv_transpose2d(x, w, stride=f, padding=f // 2)`` a bilinear ×f upsampler.
-
-    1-D weights: w[u] = 1 - |u - (f - 1/2)| / f for u = 0..2f-1 (for f = 2: [1, 3, 3, 1]/4);
-    the 2-D kernel is their outer product. ``factor`` must be an even positive int. Away from
-    the border the result equals ``F.interpolate(x, scale_factor=f, mode='bilinear',
-    align_corners=False)``; at the border the transposed conv sees zeros where interpolate
-    repeats the edge pixel.
-    """
-    f = integer(factor, "factor")
-    if f < 2 or f % 2:
-        raise ValueError(f"factor must be an even positive int (2, 4, ...), got {f}")
-    u = np.arange(2 * f)
-    w1 = 1.0 - np.abs(u - (f - 0.5)) / f
-    return np.outer(w1, w1)
-
-
-def nyquist_energy(images) -> np.ndarray:
-    """Fraction of each image's spectral energy on the Nyquist lines (a checkerboard detector).
-
-    Shapes: images (..., H, W) with H and W even → one value per image, shape (...,).
-    With P = |FFT2(x - mean(x))|², the value is (Σ over rows k_h = H/2 or columns k_w = W/2
-    of P) / Σ P: the share of energy at the highest frequency that alternates every pixel,
-    which is where a checkerboard puts its energy. 0 for a constant image.
-    """
-    x = as_array(images, "images").astype(np.float64)
-    if x.ndim < 2 or x.shape[-1] % 2 or x.shape[-2] % 2:
-        raise ValueError(f"images must have shape (..., H, W) with even H and W, got {tuple(x.shape)}")
-    x = x - x.mean(axis=(-2, -1), keepdims=True)
-    power = np.abs(np.fft.fft2(x)) ** 2
-    h, w = x.shape[-2] // 2, x.shape[-1] // 2
-    lines = power[..., h, :].sum(-1) + power[..., :, w].sum(-1) - power[..., h, w]
-    total = power.sum(axis=(-2, -1))
-    return np.divide(lines, total, out=np.zeros_like(total), where=total > 0)
+    return plan.finish(out)

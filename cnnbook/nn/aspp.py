@@ -15,15 +15,9 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-__all__ = ["ASPP", "ImagePooling", "atrous_branch", "TinySegmenter", "conv_macs"]
+from cnnbook._validation import positive_int
 
-
-def _positive_int(value: object, name: str) -> int:
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
-    if value < 1:
-        raise ValueError(f"{name} must be positive (>= 1), got {value}")
-    return int(value)
+__all__ = ["ASPP", "ImagePooling", "atrous_branch"]
 
 
 def atrous_branch(in_channels: int, out_channels: int, rate: int) -> nn.Sequential:
@@ -85,11 +79,11 @@ class ASPP(nn.Module):
     def __init__(self, in_channels: int, out_channels: int = 256, rates: Sequence[int] = (6, 12, 18),
                  dropout: float = 0.5) -> None:
         super().__init__()
-        in_channels = _positive_int(in_channels, "in_channels")
-        out_channels = _positive_int(out_channels, "out_channels")
+        in_channels = positive_int(in_channels, "in_channels")
+        out_channels = positive_int(out_channels, "out_channels")
         if isinstance(rates, (str, bytes)) or not isinstance(rates, Sequence) or len(rates) == 0:
             raise TypeError(f"rates must be a non-empty sequence of positive ints, got {rates!r}")
-        rates = tuple(_positive_int(r, "rates") for r in rates)
+        rates = tuple(positive_int(r, "rates") for r in rates)
         if not isinstance(dropout, numbers.Real) or isinstance(dropout, bool) or not 0.0 <= dropout < 1.0:
             raise ValueError(f"dropout must be a probability in [0, 1), got {dropout!r}")
         self.in_channels, self.out_channels, self.rates = in_channels, out_channels, rates
@@ -117,60 +111,3 @@ class ASPP(nn.Module):
 
     def extra_repr(self) -> str:
         return f"in_channels={self.in_channels}, out_channels={self.out_channels}, rates={self.rates}"
-
-
-def conv_macs(model: nn.Module, input: torch.Tensor) -> int:
-    """Multiply-accumulates of every ``nn.Conv2d`` in ``model`` on one forward pass of ``input``.
-
-    Each convolution costs ``weight.numel() * N * H_out * W_out`` multiply-adds (bias ignored),
-    i.e. C_out * (C_in / groups) * kH * kW per output pixel; counted with forward hooks, so a
-    branch that runs on a pooled 1x1 map is charged for one pixel only.
-    """
-    total = 0
-
-    def hook(module: nn.Module, _inputs: object, output: torch.Tensor) -> None:
-        nonlocal total
-        total += module.weight.numel() * output.shape[0] * output.shape[-2] * output.shape[-1]
-
-    handles = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, nn.Conv2d)]
-    try:
-        with torch.no_grad():
-            model(input)
-    finally:
-        for handle in handles:
-            handle.remove()
-    return total
-
-
-class TinySegmenter(nn.Module):
-    """A tiny binary segmenter with output stride 8, for the chapter's ASPP experiment.
-
-    Backbone: three (3x3 conv, stride 2, padding 1) -> BN -> ReLU layers with ``channels``
-    channels, taking (N, 1, H, W) to (N, channels, H/8, W/8). Head: ``'plain'`` is one 3x3
-    conv -> BN -> ReLU; ``'aspp'`` is :class:`ASPP` (``channels`` -> ``channels``, ``rates``,
-    dropout 0.1). A 1x1 conv gives one logit per position, upsampled bilinearly to (N, 1, H, W).
-    """
-
-    def __init__(self, head: str = "plain", channels: int = 16, rates: Sequence[int] = (1, 2, 4)) -> None:
-        super().__init__()
-        channels = _positive_int(channels, "channels")
-        layers: list[nn.Module] = []
-        c_in = 1
-        for _ in range(3):
-            layers += [nn.Conv2d(c_in, channels, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(channels),
-                       nn.ReLU()]
-            c_in = channels
-        self.backbone = nn.Sequential(*layers)
-        if head == "plain":
-            self.head: nn.Module = nn.Sequential(nn.Conv2d(channels, channels, 3, padding=1, bias=False),
-                                                 nn.BatchNorm2d(channels), nn.ReLU())
-        elif head == "aspp":
-            self.head = ASPP(channels, channels, rates=rates, dropout=0.1)
-        else:
-            raise ValueError(f"head must be 'plain' or 'aspp', got {head!r}")
-        self.classifier = nn.Conv2d(channels, 1, 1)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """(N, 1, H, W) -> logits (N, 1, H, W)."""
-        logits = self.classifier(self.head(self.backbone(x)))
-        return nn.functional.interpolate(logits, size=x.shape[-2:], mode="bilinear", align_corners=False)

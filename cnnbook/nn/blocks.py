@@ -1,5 +1,4 @@
-"""Convolutional blocks (chapter "Convolutional blocks") and small probes of what a CNN computes
-(chapter "Why convolutions").
+"""Convolutional blocks (chapter "Convolutional blocks").
 
 Blocks, all NCHW:
 
@@ -10,24 +9,23 @@ Blocks, all NCHW:
 - :class:`UNet`: encoder blocks with skip connections into decoder blocks and a final 1x1 conv;
   it returns logits, and :meth:`UNet.predict` applies the sigmoid at inference.
 
-Probes (used by "Why convolutions"):
+Helper:
 
 - :func:`match_size`: crop or zero-pad a map to a given (H, W) (how the U-Net handles odd sizes).
-- :func:`trace_shapes`: the output shape of every layer, in the order the layers run.
-- :func:`conv_matrix`: the dense matrix of a single-channel 2-D convolution.
-- :func:`gradient_receptive_field` and :func:`receptive_field_extent`: which input pixels reach one output.
-- :func:`shift_response`: how much a feature map changes when its input is shifted.
+
+The measuring tools of the chapter "Why convolutions" live in :mod:`cnnbook.probes`.
 """
 
 from __future__ import annotations
 
 import numbers
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from cnnbook._validation import choice, positive_int
 
 __all__ = [
     "ConvBlock",
@@ -40,11 +38,6 @@ __all__ = [
     "ACTIVATIONS",
     "DECODER_MODES",
     "match_size",
-    "trace_shapes",
-    "conv_matrix",
-    "gradient_receptive_field",
-    "receptive_field_extent",
-    "shift_response",
 ]
 
 NORMS = ("batch", None)
@@ -56,20 +49,6 @@ DECODER_MODES = ("bilinear", "nearest", "transposed")
 # ----------------------------------------------------------------------------------------------
 # argument checks
 # ----------------------------------------------------------------------------------------------
-
-def _positive_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be a positive int, got {type(value).__name__} {value!r}")
-    if value < 1:
-        raise ValueError(f"{name} must be a positive int (>= 1), got {value}")
-    return int(value)
-
-
-def _choice(value, options: tuple, name: str):
-    if value not in options:
-        raise ValueError(f"{name} must be one of {', '.join(repr(o) for o in options)}; got {value!r}")
-    return value
-
 
 def _pool_layer(pool: str | None) -> nn.Module | None:
     if pool == "max":
@@ -108,18 +87,18 @@ class ConvBlock(nn.Module):
                  padding: int | None = None, norm: str | None = "batch", activation: str | None = "relu",
                  pool: str | None = None) -> None:
         super().__init__()
-        in_channels = _positive_int(in_channels, "in_channels")
-        out_channels = _positive_int(out_channels, "out_channels")
-        kernel_size = _positive_int(kernel_size, "kernel_size")
-        stride = _positive_int(stride, "stride")
+        in_channels = positive_int(in_channels, "in_channels")
+        out_channels = positive_int(out_channels, "out_channels")
+        kernel_size = positive_int(kernel_size, "kernel_size")
+        stride = positive_int(stride, "stride")
         if padding is not None:
             if isinstance(padding, bool) or not isinstance(padding, numbers.Integral):
                 raise TypeError(f"padding must be None or a non-negative int, got {padding!r}")
             if padding < 0:
                 raise ValueError(f"padding must be None or a non-negative int, got {padding}")
-        _choice(norm, NORMS, "norm")
-        _choice(pool, POOLS, "pool")
-        _choice(activation, ACTIVATIONS, "activation")
+        choice(norm, NORMS, "norm")
+        choice(pool, POOLS, "pool")
+        choice(activation, ACTIVATIONS, "activation")
         if padding is None:
             pad: int | str = "same" if stride == 1 else (kernel_size - 1) // 2
         else:
@@ -147,9 +126,9 @@ class VGGBlock(nn.Sequential):
     """
 
     def __init__(self, in_channels: int, out_channels: int, pool: str | None = "max") -> None:
-        in_channels = _positive_int(in_channels, "in_channels")
-        out_channels = _positive_int(out_channels, "out_channels")
-        _choice(pool, POOLS, "pool")
+        in_channels = positive_int(in_channels, "in_channels")
+        out_channels = positive_int(out_channels, "out_channels")
+        choice(pool, POOLS, "pool")
         layers: list[nn.Module] = [nn.Conv2d(in_channels, out_channels, 3, padding=1), nn.ReLU(),
                                    nn.Conv2d(out_channels, out_channels, 3, padding=1), nn.ReLU()]
         if pool is not None:
@@ -183,9 +162,9 @@ class DecoderBlock(nn.Module):
 
     def __init__(self, in_channels: int, out_channels: int, mode: str = "bilinear") -> None:
         super().__init__()
-        in_channels = _positive_int(in_channels, "in_channels")
-        out_channels = _positive_int(out_channels, "out_channels")
-        self.mode = _choice(mode, DECODER_MODES, "mode")
+        in_channels = positive_int(in_channels, "in_channels")
+        out_channels = positive_int(out_channels, "out_channels")
+        self.mode = choice(mode, DECODER_MODES, "mode")
         if mode == "transposed":
             self.up = None
             self.conv = nn.ConvTranspose2d(in_channels, out_channels, 4, stride=2, padding=1, bias=False)
@@ -222,12 +201,12 @@ class UNet(nn.Module):
     def __init__(self, in_channels: int, out_channels: int, widths: Sequence[int] = (16, 32, 64),
                  mode: str = "bilinear") -> None:
         super().__init__()
-        in_channels = _positive_int(in_channels, "in_channels")
-        out_channels = _positive_int(out_channels, "out_channels")
+        in_channels = positive_int(in_channels, "in_channels")
+        out_channels = positive_int(out_channels, "out_channels")
         if isinstance(widths, (str, bytes)) or not isinstance(widths, Sequence) or len(widths) == 0:
             raise TypeError(f"widths must be a non-empty sequence of positive ints, got {widths!r}")
-        widths = tuple(_positive_int(w, "widths") for w in widths)
-        _choice(mode, DECODER_MODES, "mode")
+        widths = tuple(positive_int(w, "widths") for w in widths)
+        choice(mode, DECODER_MODES, "mode")
         self.widths = widths
         self.stem = ConvBlock(in_channels, widths[0])
         self.encoders = nn.ModuleList(EncoderBlock(a, b) for a, b in zip(widths[:-1], widths[1:]))
@@ -278,139 +257,9 @@ def match_size(x: torch.Tensor, size: Sequence[int]) -> torch.Tensor:
         raise TypeError(f"x must be a tensor with at least 2 dimensions, got {type(x).__name__}")
     if not isinstance(size, Sequence) or len(size) != 2:
         raise TypeError(f"size must be a pair (H, W) of positive ints, got {size!r}")
-    h, w = (_positive_int(s, "size") for s in size)
+    h, w = (positive_int(s, "size") for s in size)
     x = x[..., :h, :w]
     dh, dw = h - x.shape[-2], w - x.shape[-1]
     if dh or dw:
         x = F.pad(x, (0, dw, 0, dh))
     return x
-
-
-def trace_shapes(model: nn.Module, x: torch.Tensor) -> list[tuple[str, str, tuple[int, ...]]]:
-    """Run ``model(x)`` once (no gradients) and record every leaf layer's output shape in call order.
-
-    Returns a list of ``(name, layer type, output shape)``, where ``name`` is the layer's dotted path in
-    ``model`` (for example ``'encoders.0.conv'``). Operations that are not modules (such as the U-Net's
-    concatenation) do not appear, but their effect shows in the next layer's input.
-    """
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    if not isinstance(x, torch.Tensor):
-        raise TypeError(f"x must be a tensor, got {type(x).__name__}")
-    records: list[tuple[str, str, tuple[int, ...]]] = []
-    hooks = []
-    for name, module in model.named_modules():
-        if name and not any(True for _ in module.children()):
-            def hook(mod, inputs, output, name=name):
-                records.append((name, type(mod).__name__, tuple(output.shape)))
-            hooks.append(module.register_forward_hook(hook))
-    try:
-        with torch.no_grad():
-            model(x)
-    finally:
-        for h in hooks:
-            h.remove()
-    return records
-
-
-def conv_matrix(weight: torch.Tensor, height: int, width: int, padding: int = 0) -> torch.Tensor:
-    """The matrix M of a single-channel 2-D cross-correlation, so ``conv(x).flatten() = M @ x.flatten()``.
-
-    ``weight`` is (k_h, k_w); the input is (height, width); zero padding ``padding`` per side.
-    M has shape (H_out * W_out, height * width) with ``H_out = height + 2p - k_h + 1``; row ``r = i*W_out + j``
-    holds the kernel placed at output (i, j): ``M[r, (i + u - p) * width + (j + v - p)] = w[u, v]``.
-    """
-    if not isinstance(weight, torch.Tensor) or weight.ndim != 2:
-        raise TypeError(f"weight must be a 2-D tensor (k_h, k_w), got {getattr(weight, 'shape', type(weight))}")
-    height, width = _positive_int(height, "height"), _positive_int(width, "width")
-    if isinstance(padding, bool) or not isinstance(padding, numbers.Integral) or padding < 0:
-        raise ValueError(f"padding must be a non-negative int, got {padding!r}")
-    basis = torch.eye(height * width, dtype=weight.dtype).reshape(-1, 1, height, width)
-    out = F.conv2d(basis, weight[None, None], padding=int(padding))  # column c of M, for each basis image c
-    if out.shape[-1] < 1 or out.shape[-2] < 1:
-        raise ValueError(f"the kernel {tuple(weight.shape)} does not fit a {height}x{width} input with padding {padding}")
-    return out.reshape(height * width, -1).T.contiguous()
-
-
-def gradient_receptive_field(model: nn.Module, input_shape: Sequence[int], index: Sequence[int],
-                             samples: int = 8, seed: int = 0) -> torch.Tensor:
-    """Mean |d y[index] / d x| over ``samples`` random inputs: the receptive field of one output unit.
-
-    ``input_shape`` is (C, H, W); ``index`` is (channel, i, j) into the model's (C', H', W') output.
-    Returns an (H, W) float tensor, summed over input channels; it is non-zero exactly where the
-    input reaches that output (for at least one of the random inputs, drawn from a standard normal
-    distribution, so that ReLUs see both signs).
-    The model runs in eval mode (so batch norm uses its running statistics and inputs do not mix);
-    its mode is restored afterwards. A ReLU or a max pool can hide a pixel for one input, which is why
-    several inputs are averaged.
-    """
-    if len(input_shape) != 3:
-        raise ValueError(f"input_shape must be (C, H, W), got {tuple(input_shape)}")
-    if len(index) != 3:
-        raise ValueError(f"index must be (channel, i, j) into the output, got {tuple(index)}")
-    samples = _positive_int(samples, "samples")
-    generator = torch.Generator().manual_seed(seed)
-    dtype = next((p.dtype for p in model.parameters()), torch.float32)
-    x = torch.randn((samples, *input_shape), generator=generator, dtype=dtype, requires_grad=True)
-    was_training = model.training
-    model.eval()
-    try:
-        y = model(x)
-        c, i, j = index
-        if not (0 <= c < y.shape[1] and 0 <= i < y.shape[2] and 0 <= j < y.shape[3]):
-            raise ValueError(f"index must lie inside the output of shape {tuple(y.shape[1:])}, got {tuple(index)}")
-        y[:, c, i, j].sum().backward()
-    finally:
-        model.train(was_training)
-    return x.grad.abs().sum(dim=1).mean(dim=0).detach()
-
-
-def receptive_field_extent(saliency: torch.Tensor | np.ndarray, tol: float = 0.0) -> tuple[int, int]:
-    """Height and width of the bounding box of the entries of an (H, W) map whose value exceeds ``tol``."""
-    array = saliency.detach().cpu().numpy() if isinstance(saliency, torch.Tensor) else np.asarray(saliency)
-    if array.ndim != 2:
-        raise ValueError(f"saliency must be a 2-D (H, W) map, got shape {array.shape}")
-    rows = np.flatnonzero((array > tol).any(axis=1))
-    cols = np.flatnonzero((array > tol).any(axis=0))
-    if rows.size == 0:
-        return 0, 0
-    return int(rows[-1] - rows[0] + 1), int(cols[-1] - cols[0] + 1)
-
-
-def shift_response(feature_fn: Callable[[torch.Tensor], torch.Tensor], image: torch.Tensor,
-                   shifts: Sequence[int], stride: int = 1, width: int | None = None) -> dict[str, np.ndarray]:
-    """How a feature map responds to horizontal shifts of its input, measured without wrap-around.
-
-    ``image`` is (N, C, H, W_big); the shifted input ``x_t`` is the window of columns ``t .. t + width - 1``
-    (so the content moves t pixels to the left; ``width`` defaults to ``W_big - max(shifts)``), and
-    ``F_t = feature_fn(x_t)`` has total downsampling factor ``stride``. With ``m = round(t / stride)``:
-
-    - ``invariance[t]  = ||F_t - F_0|| / ||F_0||`` (0 means the features ignore the shift);
-    - ``equivariance[t] = ||F_t[..., :W'-m] - F_0[..., m:]|| / ||F_0[..., m:]||`` (0 means the
-      features move with the input, by m feature pixels); NaN when ``m`` is not smaller than the
-      feature map's width W' (for example after global pooling, where W' = 1).
-
-    Returns ``{"shifts", "invariance", "equivariance"}`` as NumPy arrays.
-    """
-    stride = _positive_int(stride, "stride")
-    shifts = [int(t) for t in shifts]
-    if not shifts or min(shifts) < 0:
-        raise ValueError(f"shifts must be a non-empty list of non-negative ints, got {shifts!r}")
-    if width is None:
-        width = image.shape[-1] - max(shifts)
-    if width < 1 or width + max(shifts) > image.shape[-1]:
-        raise ValueError(f"width must be >= 1 and width + max(shifts) <= {image.shape[-1]}, got {width}")
-    with torch.no_grad():
-        base = feature_fn(image[..., 0:width])
-        inv, eqv = [], []
-        for t in shifts:
-            feats = feature_fn(image[..., t:t + width])
-            inv.append(float((feats - base).norm() / base.norm()))
-            m = int(round(t / stride))
-            keep = base.shape[-1] - m
-            if keep < 1:  # the features moved out of the map: nothing left to compare
-                eqv.append(float("nan"))
-                continue
-            ref = base[..., m:]
-            eqv.append(float((feats[..., :keep] - ref).norm() / ref.norm()))
-    return {"shifts": np.asarray(shifts), "invariance": np.asarray(inv), "equivariance": np.asarray(eqv)}

@@ -18,15 +18,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from cnnbook._validation import positive_int
+
 __all__ = ["GatedConv2d"]
-
-
-def _positive_int(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
-    if value < 1:
-        raise ValueError(f"{name} must be positive (>= 1), got {value}")
-    return int(value)
 
 
 class GatedConv2d(nn.Module):
@@ -47,8 +41,8 @@ class GatedConv2d(nn.Module):
                  dilation: int | tuple[int, int] = 1,
                  activation: Callable[[torch.Tensor], torch.Tensor] | None = None) -> None:
         super().__init__()
-        in_channels = _positive_int(in_channels, "in_channels")
-        out_channels = _positive_int(out_channels, "out_channels")
+        in_channels = positive_int(in_channels, "in_channels")
+        out_channels = positive_int(out_channels, "out_channels")
         if activation is not None and not callable(activation):
             raise TypeError(f"activation must be a callable such as nn.ReLU() or None (ELU), "
                             f"got {type(activation).__name__}")
@@ -62,7 +56,7 @@ class GatedConv2d(nn.Module):
                     if v < 0:
                         raise ValueError(f"padding must be non-negative (>= 0), got {value!r}")
                 else:
-                    _positive_int(v, name)
+                    positive_int(v, name)
         self.feature = nn.Conv2d(in_channels, out_channels, **settings)
         self.gate = nn.Conv2d(in_channels, out_channels, **settings)
         self.activation = activation if activation is not None else nn.ELU()

@@ -9,9 +9,9 @@ import scipy.sparse as sp
 import torch
 from torch import nn
 
-from cnnbook.sphere.icosphere import _check_level, level_of
+from cnnbook.sphere.icosphere import check_level, level_of
 from cnnbook.sphere.mesh_ops import AREAS, mesh_operators
-from cnnbook.nn.polyhedral import _check_channels
+from cnnbook._validation import positive_int
 
 __all__ = ["MeshConv", "MeshPool"]
 
@@ -41,9 +41,9 @@ class MeshConv(nn.Module):
     def __init__(self, in_channels: int, out_channels: int, level: int, bias: bool = True,
                  area: str = "voronoi") -> None:
         super().__init__()
-        self.in_channels = _check_channels(in_channels, "in_channels")
-        self.out_channels = _check_channels(out_channels, "out_channels")
-        self.level = _check_level(level)
+        self.in_channels = positive_int(in_channels, "in_channels")
+        self.out_channels = positive_int(out_channels, "out_channels")
+        self.level = check_level(level)
         if area not in AREAS:
             raise ValueError(f"area must be one of {', '.join(repr(a) for a in AREAS)}, got {area!r}")
         ops = mesh_operators(self.level, area)

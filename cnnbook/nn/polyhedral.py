@@ -14,15 +14,9 @@ from torch import nn
 
 from cnnbook.sphere.icosphere import face_neighbors, level_of
 
+from cnnbook._validation import positive_int
+
 __all__ = ["PHDConv", "PHDPool"]
-
-
-def _check_channels(value, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be a positive int, got {value!r}")
-    if value < 1:
-        raise ValueError(f"{name} must be positive (>= 1), got {value}")
-    return value
 
 
 def _check_input(x: torch.Tensor, channels: int | None, name: str = "input") -> int:
@@ -55,8 +49,8 @@ class PHDConv(nn.Module):
 
     def __init__(self, in_channels: int, out_channels: int, bias: bool = True) -> None:
         super().__init__()
-        self.in_channels = _check_channels(in_channels, "in_channels")
-        self.out_channels = _check_channels(out_channels, "out_channels")
+        self.in_channels = positive_int(in_channels, "in_channels")
+        self.out_channels = positive_int(out_channels, "out_channels")
         self.weight = nn.Parameter(torch.empty(out_channels, in_channels, 10))
         self.bias = nn.Parameter(torch.empty(out_channels)) if bias else None
         bound = 1 / math.sqrt(10 * in_channels)  # PyTorch's default (Kaiming-uniform, a = sqrt(5))

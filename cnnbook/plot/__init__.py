@@ -7,7 +7,8 @@ Conventions (see the book's conventions page):
   centred at 0 with a symmetric range;
 - every panel has a title, and pixel axes are labelled "column j" / "row i".
 
-Chapter-specific figures live in submodules of this package (for example ``cnnbook.plot.sphere``).
+Chapter-specific figures live in submodules of this package, one per chapter (for example
+``cnnbook.plot.padding`` or ``cnnbook.plot.transposed``).
 """
 
 from __future__ import annotations

@@ -5,6 +5,8 @@ from __future__ import annotations
 from matplotlib.axes import Axes
 from matplotlib.patches import Rectangle
 
+from cnnbook.functional.conv import conv_output_size
+
 __all__ = ["show_windows_1d"]
 
 
@@ -16,8 +18,7 @@ def show_windows_1d(ax: Axes, size: int, kernel_size: int, stride: int, before: 
     output window j covers input positions ``stride * j - before`` to ``stride * j - before + kernel_size - 1``.
     Returns the list of (first, last) input positions of the windows, so the figure can be checked.
     """
-    padded = before + size + after
-    n_out = (padded - kernel_size) // stride + 1
+    n_out = conv_output_size(before + size + after, kernel_size, stride)  # windows on the padded line
     for m in range(-before, size + after):
         inside = 0 <= m < size
         ax.add_patch(Rectangle((m, 0), 1, 1, facecolor="0.85" if inside else "white",

@@ -19,6 +19,8 @@ import numpy as np
 
 from cnnbook.functional._args import as_array
 
+from cnnbook._validation import positive_int
+
 __all__ = [
     "pixel_to_direction",
     "direction_to_pixel",
@@ -29,15 +31,6 @@ __all__ = [
     "tangent_plane_directions",
     "equirect_to_perspective",
 ]
-
-
-def _check_size(value: Any, name: str) -> int:
-    """Return ``value`` as an int >= 1, or raise naming ``name``."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be a positive int, got {type(value).__name__} {value!r}")
-    if value < 1:
-        raise ValueError(f"{name} must be a positive int (>= 1), got {value}")
-    return int(value)
 
 
 def _check_angle(value: Any, name: str) -> float:
@@ -51,7 +44,7 @@ def _check_angle(value: Any, name: str) -> float:
 
 def pixel_latitudes(height: int) -> np.ndarray:
     """Latitude phi of each row's pixel centre, shape (H,): phi_v = pi/2 - pi (v + 0.5) / H."""
-    height = _check_size(height, "height")
+    height = positive_int(height, "height")
     return np.pi / 2 - np.pi * (np.arange(height) + 0.5) / height
 
 
@@ -62,8 +55,8 @@ def pixel_to_direction(height: int, width: int) -> np.ndarray:
     ``d[v, u] = (cos phi sin lambda, sin phi, cos phi cos lambda)``,
     lambda = 2 pi (u + 0.5)/W - pi and phi = pi/2 - pi (v + 0.5)/H (y up, z forward).
     """
-    height = _check_size(height, "height")
-    width = _check_size(width, "width")
+    height = positive_int(height, "height")
+    width = positive_int(width, "width")
     lam = 2 * np.pi * (np.arange(width) + 0.5) / width - np.pi
     phi = pixel_latitudes(height)
     lam, phi = np.meshgrid(lam, phi)  # both (H, W)
@@ -86,8 +79,8 @@ def direction_to_pixel(d: Any, height: int, width: int) -> tuple[np.ndarray, np.
     d = as_array(d, "d").astype(np.float64)
     if d.ndim < 1 or d.shape[-1] != 3:
         raise ValueError(f"d must have shape (..., 3) (x, y, z directions), got shape {tuple(d.shape)}")
-    height = _check_size(height, "height")
-    width = _check_size(width, "width")
+    height = positive_int(height, "height")
+    width = positive_int(width, "width")
     norm = np.linalg.norm(d, axis=-1)
     if np.any(norm == 0) or not np.all(np.isfinite(norm)):
         raise ValueError("d must hold finite, non-zero direction vectors")
@@ -108,8 +101,8 @@ def pixel_solid_angle(height: int, width: int) -> np.ndarray:
 
     The rows telescope, so the whole image sums to exactly 4 pi. Take ``[:, 0]`` for the per-row values.
     """
-    height = _check_size(height, "height")
-    width = _check_size(width, "width")
+    height = positive_int(height, "height")
+    width = positive_int(width, "width")
     edges = np.pi / 2 - np.pi * np.arange(height + 1) / height
     per_row = (2 * np.pi / width) * (np.sin(edges[:-1]) - np.sin(edges[1:]))
     per_row = (per_row + per_row[::-1]) / 2  # exactly symmetric about the equator (removes rounding)
@@ -178,9 +171,9 @@ def tangent_plane_directions(yaw: float, pitch: float, fov: float, size: int | t
     if isinstance(size, (tuple, list)):
         if len(size) != 2:
             raise ValueError(f"size must be an int or an (h, w) pair, got {size!r}")
-        h, w = _check_size(size[0], "size"), _check_size(size[1], "size")
+        h, w = positive_int(size[0], "size"), positive_int(size[1], "size")
     else:
-        h = w = _check_size(size, "size")
+        h = w = positive_int(size, "size")
     right, up, forward = camera_basis(yaw, pitch)
     half = np.tan(fov / 2)
     x = (2 * (np.arange(w) + 0.5) / w - 1) * half

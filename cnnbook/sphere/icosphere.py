@@ -19,7 +19,6 @@ All per-level tables are cached (``functools.lru_cache``); the arrays returned a
 from __future__ import annotations
 
 import functools
-import numbers
 from typing import Any
 
 import numpy as np
@@ -27,8 +26,12 @@ import numpy as np
 from cnnbook.functional._args import as_array
 from cnnbook.sphere.equirect import direction_to_pixel, sample_equirect
 
+from cnnbook._validation import int_in_range
+
 __all__ = [
     "icosphere",
+    "check_level",
+    "MAX_LEVEL",
     "face_neighbors",
     "face_children",
     "face_centers",
@@ -41,14 +44,9 @@ __all__ = [
 MAX_LEVEL = 7
 
 
-def _check_level(level: Any, name: str = "level", minimum: int = 0) -> int:
-    """Return ``level`` as an int in [minimum, MAX_LEVEL], or raise naming ``name``."""
-    if isinstance(level, (bool, np.bool_)) or not isinstance(level, numbers.Integral):
-        raise TypeError(f"{name} must be an int (subdivision level {minimum}..{MAX_LEVEL}), got {level!r}")
-    level = int(level)
-    if not minimum <= level <= MAX_LEVEL:
-        raise ValueError(f"{name} must be between {minimum} and {MAX_LEVEL}, got {level}")
-    return level
+def check_level(level: Any, name: str = "level", minimum: int = 0) -> int:
+    """Return ``level`` as a subdivision level, an int in [minimum, MAX_LEVEL], or raise naming ``name``."""
+    return int_in_range(level, name, minimum, MAX_LEVEL)
 
 
 def level_of(count: int, kind: str = "faces") -> int:
@@ -137,7 +135,7 @@ def icosphere(level: int) -> tuple[np.ndarray, np.ndarray]:
     (level l-1's vertices are a prefix); face p's children at the next level are 4p..4p+3; each
     face lists its apex first and runs counter-clockwise seen from outside (see the module notes).
     """
-    return _mesh(_check_level(level))
+    return _mesh(check_level(level))
 
 
 @functools.lru_cache(maxsize=None)
@@ -223,7 +221,7 @@ def face_neighbors(level: int) -> np.ndarray:
     face gets the 180-degree-rotated (SpherePHD: mirrored) layout of an upward one, and one
     weight vector of length 10 serves both orientations.
     """
-    return _neighbors(_check_level(level))
+    return _neighbors(check_level(level))
 
 
 @functools.lru_cache(maxsize=None)
@@ -240,7 +238,7 @@ def face_children(level: int) -> np.ndarray:
     corners, then the upside-down centre child), because faces are stored hierarchically.
     ``level`` must be >= 1.
     """
-    return _children(_check_level(level, minimum=1))
+    return _children(check_level(level, minimum=1))
 
 
 def _sample(image: Any, directions: np.ndarray, name: str = "image") -> np.ndarray:
@@ -264,7 +262,7 @@ def sample_equirect_on_faces(image: Any, level: int) -> np.ndarray:
     F = 20 * 4**level. Each value is the bilinear sample at the direction of the normalised
     centroid (:func:`cnnbook.sphere.equirect.direction_to_pixel`, columns wrap around).
     """
-    return _sample(image, face_centers(_check_level(level)))
+    return _sample(image, face_centers(check_level(level)))
 
 
 def sample_equirect_on_vertices(image: Any, level: int) -> np.ndarray:
@@ -272,5 +270,5 @@ def sample_equirect_on_vertices(image: Any, level: int) -> np.ndarray:
 
     ``image`` has shape (..., H, W); returns (..., V) float64 with V = 10 * 4**level + 2.
     """
-    verts, _ = icosphere(_check_level(level))
+    verts, _ = icosphere(check_level(level))
     return _sample(image, verts)

@@ -21,13 +21,14 @@ from typing import Any
 import numpy as np
 
 from cnnbook.functional._args import as_array
-from cnnbook.sphere.equirect import _check_size, camera_basis, direction_to_pixel, pixel_latitudes, sample_equirect
+from cnnbook.sphere.equirect import camera_basis, direction_to_pixel, pixel_latitudes, sample_equirect
+from cnnbook._validation import positive_int
 
 __all__ = ["kernel_tap_offsets", "kernel_footprint", "sphconv_kernel_sizes", "tangent_plane_conv"]
 
 
 def _check_odd_kernel(kernel_size: Any) -> int:
-    k = _check_size(kernel_size, "kernel_size")
+    k = positive_int(kernel_size, "kernel_size")
     if k % 2 == 0:
         raise ValueError(f"kernel_size must be odd (so the kernel has a centre tap), got {k}")
     return k
@@ -40,8 +41,8 @@ def kernel_tap_offsets(height: int, width: int, kernel_size: int = 3) -> tuple[n
     lands at the continuous pixel position (u + du[v, a, b], v + dv[v, a, b]). ``du`` is taken
     modulo W into [-W/2, W/2), since longitude wraps. The offsets do not depend on the column u.
     """
-    height = _check_size(height, "height")
-    width = _check_size(width, "width")
+    height = positive_int(height, "height")
+    width = positive_int(width, "width")
     k = _check_odd_kernel(kernel_size)
     c = (k - 1) / 2
     t = math.tan(math.pi / height)
@@ -88,13 +89,13 @@ def sphconv_kernel_sizes(height: int, width: int, kernel_size: int = 3,
     equator a ``kernel_size`` kernel stays ``kernel_size`` x ``kernel_size``; widths never decrease
     toward the poles. Returns a list of H pairs of ints.
     """
-    height = _check_size(height, "height")
-    width = _check_size(width, "width")
+    height = positive_int(height, "height")
+    width = positive_int(width, "width")
     k = _check_odd_kernel(kernel_size)
     if max_width is None:
         max_width = max(1, (width // 2) - 1 + (width // 2) % 2)
     else:
-        max_width = _check_size(max_width, "max_width")
+        max_width = positive_int(max_width, "max_width")
         if max_width % 2 == 0:
             raise ValueError(f"max_width must be odd, got {max_width}")
     max_width = max(max_width, k)

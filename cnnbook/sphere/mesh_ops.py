@@ -39,7 +39,7 @@ from typing import NamedTuple
 import numpy as np
 import scipy.sparse as sp
 
-from cnnbook.sphere.icosphere import _check_level, icosphere
+from cnnbook.sphere.icosphere import check_level, icosphere
 
 AREAS = ("voronoi", "barycentric", "none")
 
@@ -77,7 +77,7 @@ def face_gradient(level: int) -> sp.csr_matrix:
     Rows 3f, 3f+1, 3f+2 hold the x, y, z components of grad F on face f:
     grad F = sum_k F_k (n x e_k) / (2 A_f), e_k = corner(k+2) - corner(k+1).
     """
-    level = _check_level(level)
+    level = check_level(level)
     verts, faces = icosphere(level)
     corners, normal, area = _flat_faces(level)
     rows, cols, vals = [], [], []
@@ -96,7 +96,7 @@ def face_gradient(level: int) -> sp.csr_matrix:
 @functools.lru_cache(maxsize=None)
 def east_north(level: int) -> tuple[np.ndarray, np.ndarray]:
     """Unit east and north directions in the plane of each flat face, each of shape (F, 3)."""
-    _, normal, _ = _flat_faces(_check_level(level))
+    _, normal, _ = _flat_faces(check_level(level))
     east = np.cross(np.array([0.0, 1.0, 0.0]), normal)
     east /= np.linalg.norm(east, axis=1, keepdims=True)
     north = np.cross(normal, east)
@@ -106,7 +106,7 @@ def east_north(level: int) -> tuple[np.ndarray, np.ndarray]:
 @functools.lru_cache(maxsize=None)
 def face_to_vertex(level: int) -> sp.csr_matrix:
     """Area-weighted average from faces to vertices, (V, F): weight A_f / sum of A around the vertex."""
-    level = _check_level(level)
+    level = check_level(level)
     verts, faces = icosphere(level)
     _, _, area = _flat_faces(level)
     rows = faces.reshape(-1)
@@ -171,7 +171,7 @@ def mesh_operators(level: int, area: str = "voronoi") -> MeshOperators:
 
     Results are cached per (level, area); do not modify them in place.
     """
-    level = _check_level(level)
+    level = check_level(level)
     if area not in AREAS:
         raise ValueError(f"area must be one of {', '.join(repr(a) for a in AREAS)}, got {area!r}")
     return _operators(level, area)

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from cnnbook.functional._args import as_array
-from cnnbook.sphere.equirect import _check_size
+from cnnbook._validation import positive_int
 
 __all__ = ["SCENES", "render_equirect", "rotation_matrix", "random_rotation"]
 
@@ -134,9 +134,9 @@ def render_equirect(scene: str | Callable[[np.ndarray], np.ndarray], height: int
         scene = SCENES[scene]
     elif not callable(scene):
         raise TypeError(f"scene must be a scene name or a function of directions, got {type(scene).__name__}")
-    height = _check_size(height, "height")
-    width = _check_size(width, "width")
-    supersample = _check_size(supersample, "supersample")
+    height = positive_int(height, "height")
+    width = positive_int(width, "width")
+    supersample = positive_int(supersample, "supersample")
     if rotation is None:
         rotation = np.eye(3)
     rotation = as_array(rotation, "rotation").astype(np.float64)
