@@ -95,15 +95,11 @@ def test_check_mode_reports_a_stale_page(tmp_path, monkeypatch, capsys):
     assert catalogue.PAGE.read_text(encoding="utf-8") == catalogue.render(EXERCISES)
 
 
-@pytest.mark.xfail(strict=False, reason="the chapters are still getting their metadata lines (issue 17); "
-                                        "the lead removes this mark once every notebook complies")
 def test_every_exercise_starts_with_a_valid_metadata_line():
     bad = [f"{ex.doc}: {ex.label}: {ex.metadata[:60]!r}" for ex in EXERCISES if not ex.valid]
     assert bad == [], "exercises whose body does not start with '**<Kind>** · difficulty <n> of 3':\n" + "\n".join(bad)
 
 
-@pytest.mark.xfail(strict=False, reason="the chapters are still getting their investigate and explain "
-                                        "exercises (issue 17); the lead removes this mark once every notebook complies")
 def test_every_chapter_has_an_investigate_and_an_explain_exercise():
     kinds: dict[str, set[str | None]] = {p.relative_to(ROOT / "book").parts[0]: set()
                                          for p in catalogue.toc_notebooks(ROOT) if p.parent != ROOT / "book"}
