@@ -146,18 +146,13 @@ def trace_shapes(model: nn.Module, x: torch.Tensor) -> list[tuple[str, str, tupl
     if not isinstance(x, torch.Tensor):
         raise TypeError(f"x must be a tensor, got {type(x).__name__}")
     records: list[tuple[str, str, tuple[int, ...]]] = []
-    hooks = []
-    for name, module in model.named_modules():
-        if name and not any(True for _ in module.children()):
-            def hook(mod, inputs, output, name=name):
-                records.append((name, type(mod).__name__, tuple(output.shape)))
-            hooks.append(module.register_forward_hook(hook))
-    try:
-        with torch.no_grad():
-            model(x)
-    finally:
-        for h in hooks:
-            h.remove()
+
+    def record(name: str) -> Callable:
+        return lambda mod, inputs, output: records.append((name, type(mod).__name__, tuple(output.shape)))
+
+    leaves = [(module, record(name)) for name, module in model.named_modules()
+              if name and not any(True for _ in module.children())]
+    _forward_with_hooks(model, x, leaves)
     return records
 
 
@@ -269,14 +264,24 @@ def conv_macs(model: nn.Module, input: torch.Tensor) -> int:
         total += conv_flops(shape, tuple(module.weight.shape), module.stride, module.padding,
                             module.dilation, module.groups) // 2
 
-    handles = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, nn.Conv2d)]
+    _forward_with_hooks(model, input, [(m, hook) for m in model.modules() if isinstance(m, nn.Conv2d)])
+    return total
+
+
+def _forward_with_hooks(model: nn.Module, x: torch.Tensor, hooks: Sequence[tuple[nn.Module, Callable]]) -> None:
+    """Run ``model(x)`` once without gradients, with each ``(module, hook)`` registered as a forward hook.
+
+    The hooks are removed afterwards, also when the forward pass raises.
+    """
+    import torch
+
+    handles = [module.register_forward_hook(hook) for module, hook in hooks]
     try:
         with torch.no_grad():
-            model(input)
+            model(x)
     finally:
         for handle in handles:
             handle.remove()
-    return total
 
 
 # ----------------------------------------------------------------------------------------------
