@@ -7,6 +7,7 @@ import re
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
@@ -161,3 +162,44 @@ def test_median_time_is_the_median_of_the_timed_runs(monkeypatch):
     assert len(calls) == 4  # one warm-up call, then three timed ones
     with pytest.raises(ValueError, match="repeats"):
         train.median_time(lambda: None, repeats=0)
+
+
+def _tiny_classifier() -> torch.nn.Module:
+    return torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3, padding=1), torch.nn.BatchNorm2d(4), torch.nn.ReLU(),
+                               torch.nn.MaxPool2d(2), torch.nn.Flatten(), torch.nn.Linear(4 * 16, 3))
+
+
+def test_fit_seeds_trains_each_seed_as_a_separate_fit_would():
+    from cnnbook.train import fit_seeds
+
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(50, 1, 8, 8, generator=g, dtype=torch.float64)
+    y = torch.randint(0, 3, (50,), generator=g)
+    loss = lambda m, a, b: torch.nn.functional.cross_entropy(m(a), b)  # noqa: E731
+    make = lambda: _tiny_classifier().double()  # noqa: E731
+    models, histories = fit_seeds(make, [0, 3], [x, y], loss, steps=15, batch_size=8, lr=1e-2)
+    assert len(models) == len(histories) == 2 and all(len(h) == 15 for h in histories)
+    for model, history, seed in zip(models, histories, [0, 3]):
+        torch.manual_seed(seed)
+        alone = make()
+        expected = fit(alone, [x, y], loss, steps=15, batch_size=8, lr=1e-2, seed=seed)
+        np.testing.assert_allclose(history, expected, rtol=1e-9, atol=1e-12)
+        assert not model.training
+        torch.testing.assert_close(model(x), alone(x), rtol=1e-7, atol=1e-8)   # BatchNorm running stats too
+    assert not np.allclose(histories[0], histories[1])
+
+
+@pytest.mark.parametrize("bad, error, match", [
+    (dict(seeds=[]), ValueError, "seeds"),
+    (dict(seeds=[0, 1.5]), TypeError, "seeds"),
+    (dict(steps=0), ValueError, "steps"),
+    (dict(tensors=[torch.zeros(4, 1, 8, 8), torch.zeros(3, dtype=torch.long)]), ValueError, "same length"),
+])
+def test_fit_seeds_rejects_bad_arguments_by_name(bad, error, match):
+    from cnnbook.train import fit_seeds
+
+    args = dict(seeds=[0, 1], tensors=[torch.zeros(4, 1, 8, 8), torch.zeros(4, dtype=torch.long)], steps=2)
+    args.update(bad)
+    with pytest.raises(error, match=match):
+        fit_seeds(_tiny_classifier, args["seeds"], args["tensors"],
+                  lambda m, a, b: torch.nn.functional.cross_entropy(m(a), b), steps=args["steps"])
