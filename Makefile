@@ -15,6 +15,10 @@ NOTEBOOKS ?= book
 PYTEST_ALL := $(PY) -m pytest -n 2 --dist loadfile $(NBVAL) tests book
 PYTEST_PERTURBED := $(PERTURBED) $(PY) -m pytest -p no:cacheprovider -n 2 --dist loadfile $(NBVAL)
 export PYTHONHASHSEED := 0
+# One OpenMP/MKL thread per notebook kernel or pytest worker: two workers already fill the 2 cores, and on
+# the book's small tensors a second thread per process only spins (it doubled the CPU time of training).
+export OMP_NUM_THREADS ?= 1
+export MKL_NUM_THREADS ?= 1
 
 .PHONY: setup book test check-perturbed bench-notebooks student lab browser clean
 
