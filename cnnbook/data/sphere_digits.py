@@ -13,11 +13,17 @@ from scipy.spatial.transform import Rotation
 
 from cnnbook.data.images import load_digits
 from cnnbook.sphere.equirect import pixel_to_direction
-from cnnbook.sphere.icosphere import sample_equirect_on_faces, sample_equirect_on_vertices
+from cnnbook.sphere.icosphere import (check_level, face_centers, icosphere, sample_equirect_on_faces,
+                                      sample_equirect_on_vertices)
 
 from cnnbook._validation import positive_int
 
-__all__ = ["project_digit", "make_sphere_digits", "SphereDigits"]
+__all__ = ["project_digit", "make_sphere_digits", "placement_rotations", "SphereDigits", "PLACEMENTS", "SAMPLINGS"]
+
+#: Where :func:`make_sphere_digits` puts each digit.
+PLACEMENTS = ("front", "uniform", "latitude")
+#: How :func:`make_sphere_digits` gets the values on the icosphere's faces and vertices.
+SAMPLINGS = ("direct", "equirect")
 
 
 def project_digit(digit: np.ndarray, height: int = 32, width: int = 64, fov: float = 1.4,
@@ -43,10 +49,17 @@ def project_digit(digit: np.ndarray, height: int = 32, width: int = 64, fov: flo
 def _project(digits: np.ndarray, height: int, width: int, fov: float,
              rotations: np.ndarray | None) -> np.ndarray:
     """Vectorised :func:`project_digit`: (N, h, w) digits, (N, 3, 3) rotations -> (N, height, width)."""
+    n = digits.shape[0]
+    return _project_at(digits, pixel_to_direction(height, width).reshape(-1, 3), fov, rotations).reshape(
+        n, height, width)
+
+
+def _project_at(digits: np.ndarray, directions: np.ndarray, fov: float, rotations: np.ndarray | None) -> np.ndarray:
+    """The digits seen at unit ``directions`` (P, 3): (N, h, w) digits, (N, 3, 3) rotations -> (N, P)."""
     if not 0 < fov < np.pi:
         raise ValueError(f"fov must be in (0, pi) radians, got {fov}")
     n, h, w = digits.shape
-    d = pixel_to_direction(height, width).reshape(-1, 3)
+    d = directions
     d = np.broadcast_to(d, (n,) + d.shape) if rotations is None else np.einsum("pi,nij->npj", d, rotations)
     front = d[..., 2] > 1e-6
     z = np.where(front, d[..., 2], 1.0)
@@ -57,7 +70,7 @@ def _project(digits: np.ndarray, height: int, width: int, fov: float,
     padded = np.pad(digits, ((0, 0), (1, 1), (1, 1)))  # zero border: samples fade out at the edge
     index = np.arange(n)[:, None]
     values = _bilinear(padded, index, row + 1, col + 1)
-    return np.where(inside, values, 0.0).reshape(n, height, width)
+    return np.where(inside, values, 0.0)
 
 
 def _bilinear(images: np.ndarray, index: np.ndarray, row: np.ndarray, col: np.ndarray) -> np.ndarray:
@@ -89,15 +102,57 @@ class SphereDigits(tuple):
     labels = property(lambda self: self[3])
 
 
+def placement_rotations(n: int, placement: str = "front", latitude: float | None = None,
+                        seed: int = 0) -> np.ndarray:
+    """Rotations (n, 3, 3) that move a digit from the front of the sphere to its place, upright.
+
+    The rotation for centre longitude lambda and latitude phi is ``camera_basis(lambda, phi).T``:
+    it maps the digit's right, up and forward axes to the local east, north and outward directions,
+    so the digit stays upright (its up points north). ``placement``:
+
+    - ``"front"``: every digit at longitude 0, latitude 0 (the identity);
+    - ``"uniform"``: centres uniform over the sphere's area: sin(phi) uniform in [-1, 1], lambda uniform;
+    - ``"latitude"``: |phi| = ``latitude`` degrees, the hemisphere and lambda uniform at random.
+    """
+    n = positive_int(n, "n")
+    if placement not in PLACEMENTS:
+        raise ValueError(f"placement must be one of {PLACEMENTS}, got {placement!r}")
+    if placement == "latitude":
+        if isinstance(latitude, bool) or not isinstance(latitude, numbers.Real) or not 0 <= latitude <= 90:
+            raise ValueError(f"latitude must be a number of degrees in [0, 90] for placement='latitude', "
+                             f"got {latitude!r}")
+    elif latitude is not None:
+        raise ValueError(f"latitude is only used with placement='latitude', got latitude={latitude!r} "
+                         f"with placement={placement!r}")
+    if placement == "front":
+        return np.broadcast_to(np.eye(3), (n, 3, 3)).copy()
+    rng = np.random.default_rng(seed)
+    lon = rng.uniform(-np.pi, np.pi, n)
+    if placement == "uniform":
+        lat = np.arcsin(rng.uniform(-1.0, 1.0, n))
+    else:
+        lat = np.radians(latitude) * rng.choice([-1.0, 1.0], n)
+    cy, sy, cp, sp = np.cos(lon), np.sin(lon), np.cos(lat), np.sin(lat)
+    right = np.stack([cy, np.zeros(n), -sy], axis=-1)           # camera_basis(lon, lat), vectorised
+    up = np.stack([-sp * sy, cp, -sp * cy], axis=-1)
+    forward = np.stack([cp * sy, sp, cp * cy], axis=-1)
+    return np.stack([right, up, forward], axis=-1)
+
+
 def make_sphere_digits(n: int | None = None, level: int = 3, height: int = 32, width: int = 64,
                        rotate: bool = False, fov: float = 1.4, seed: int = 0,
-                       start: int = 0) -> SphereDigits:
+                       start: int = 0, placement: str = "front", latitude: float | None = None,
+                       sampling: str = "direct") -> SphereDigits:
     """scikit-learn digits projected onto the sphere, as equirectangular images and on an icosphere.
 
-    Digits ``start .. start + n`` (all 1,797 if ``n`` is None) are each pasted at the front of the
-    sphere (:func:`project_digit`), rotated by an independent uniformly random rotation when
-    ``rotate`` (seeded by ``seed``), rendered at ``height`` x ``width``, and sampled on the faces
-    and vertices of a level-``level`` icosphere (bilinearly, from the equirectangular image).
+    Digits ``start .. start + n`` (all 1,797 if ``n`` is None) are pasted on the sphere
+    (:func:`project_digit`) where ``placement`` puts them (:func:`placement_rotations`: ``"front"``,
+    ``"uniform"`` or ``"latitude"`` with ``latitude`` in degrees), or, when ``rotate``, under an
+    independent uniformly random rotation (``placement`` must then be ``"front"``); ``seed`` seeds the
+    random placement or rotation. They are rendered at ``height`` x ``width``, and on the faces and
+    vertices of a level-``level`` icosphere: with ``sampling="direct"`` the digit is sampled at each
+    face centre and vertex itself, with ``"equirect"`` bilinearly from the equirectangular render
+    (which interpolates twice).
     """
     images, labels = load_digits()
     total = len(labels)
@@ -108,13 +163,26 @@ def make_sphere_digits(n: int | None = None, level: int = 3, height: int = 32, w
         raise ValueError(f"n must be at most {total - start} when start = {start}, got {n}")
     height = positive_int(height, "height")
     width = positive_int(width, "width")
+    level = check_level(level)
     if not isinstance(rotate, (bool, np.bool_)):
         raise TypeError(f"rotate must be True or False, got {rotate!r}")
+    if sampling not in SAMPLINGS:
+        raise ValueError(f"sampling must be one of {SAMPLINGS}, got {sampling!r}")
+    if rotate and placement != "front":
+        raise ValueError(f"rotate=True draws a random rotation, so placement must be 'front', got {placement!r}")
     digits = images[start:start + n, 0].numpy().astype(np.float64)
-    rotations = Rotation.random(n, random_state=seed).as_matrix() if rotate else None
+    if rotate:
+        rotations = Rotation.random(n, random_state=seed).as_matrix()
+    else:
+        rotations = placement_rotations(n, placement, latitude, seed)
+        rotations = None if placement == "front" else rotations
     equirect = _project(digits, height, width, fov, rotations)[:, None]
-    faces = sample_equirect_on_faces(equirect, level)
-    vertices = sample_equirect_on_vertices(equirect, level)
+    if sampling == "direct":
+        faces = _project_at(digits, face_centers(level), fov, rotations)[:, None]
+        vertices = _project_at(digits, icosphere(level)[0], fov, rotations)[:, None]
+    else:
+        faces = sample_equirect_on_faces(equirect, level)
+        vertices = sample_equirect_on_vertices(equirect, level)
     return SphereDigits(torch.from_numpy(equirect.astype(np.float32)),
                         torch.from_numpy(faces.astype(np.float32)),
                         torch.from_numpy(vertices.astype(np.float32)),
