@@ -15,9 +15,11 @@ These probes treat an operation as a black box and measure it:
   with :func:`cnnbook.functional.conv.conv_flops`.
 - :func:`nyquist_energy`: the share of an image's spectral energy at the highest frequency
   (a checkerboard detector, chapter "Transposed and gated convolution").
+- :func:`phase_residual`: the mean of output − target at each phase (row mod s, col mod s) of
+  an upsampler's output grid (a second checkerboard detector, same chapter).
 
 The NumPy probes (:func:`operator_matrix`, :func:`linear_weights`, :func:`receptive_field_extent`,
-:func:`nyquist_energy`) need no torch; the others import it when called.
+:func:`nyquist_energy`, :func:`phase_residual`) need no torch; the others import it when called.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ __all__ = [
     "trace_shapes",
     "conv_macs",
     "nyquist_energy",
+    "phase_residual",
 ]
 
 
@@ -305,3 +308,37 @@ def nyquist_energy(images) -> np.ndarray:
     lines = power[..., h, :].sum(-1) + power[..., :, w].sum(-1) - power[..., h, w]
     total = power.sum(axis=(-2, -1))
     return np.divide(lines, total, out=np.zeros_like(total), where=total > 0)
+
+
+def phase_residual(output, target, stride) -> np.ndarray:
+    """Mean residual output − target at each phase (row mod s_h, column mod s_w): a checkerboard detector.
+
+    Shapes: output and target (..., H, W), the same shape, with H >= s_h and W >= s_w → (..., s_h, s_w).
+    ``stride`` is an int s or a pair (s_h, s_w): the upsampling factor of the layer that made
+    ``output``. With r = output − target,
+
+        phase_residual(output, target, s)[..., a, b] = mean over i ≡ a (mod s_h), j ≡ b (mod s_w) of r[..., i, j],
+
+    one s_h × s_w table per image (average over images afterwards, e.g. ``.mean(axis=(0, 1))`` for
+    (N, C, H, W)). An upsampler whose output pixels at different phases are made by different
+    kernel taps, such as a transposed convolution with uneven overlap, can be biased differently at
+    each phase; the table shows that bias, and its spread (max − min) is the amplitude of the
+    periodic pattern that the bias draws. Unlike :func:`nyquist_energy`, it compares with the
+    target, so a pattern that the target itself has does not count. A table of equal entries
+    means no periodic bias (the common value is the overall bias).
+    """
+    out = as_array(output, "output").astype(np.float64)
+    tgt = as_array(target, "target").astype(np.float64)
+    if out.shape != tgt.shape:
+        raise ValueError(f"output and target must have the same shape, got {out.shape} and {tgt.shape}")
+    sh, sw = pair(stride, "stride")
+    check_positive((sh, sw), "stride")
+    if out.ndim < 2 or out.shape[-2] < sh or out.shape[-1] < sw:
+        raise ValueError(f"output must have shape (..., H, W) with H >= {sh} and W >= {sw} (the stride), "
+                         f"got {out.shape}")
+    residual = out - tgt
+    table = np.empty(residual.shape[:-2] + (sh, sw))
+    for a in range(sh):
+        for b in range(sw):
+            table[..., a, b] = residual[..., a::sh, b::sw].mean(axis=(-2, -1))
+    return table
