@@ -405,3 +405,20 @@ def test_not_so_clevr_sizes_match_the_paper_at_full_size():
     assert len(small["train_index"]) + len(small["test_index"]) == 14 * 14
     img = square_images(small["test_ij"][:1], 16, 1)
     assert img.sum() == 9 and img[0, 0].flatten().argmax() // 16 == small["test_ij"][0, 0] - 1
+
+
+def test_latitude_channel_is_sin_latitude_per_row_and_survives_a_roll_of_the_width():
+    import numpy as np
+    from cnnbook.nn.spherical import LatitudeChannel
+    from cnnbook.sphere.equirect import pixel_latitudes
+
+    x = torch.randn(2, 3, 6, 8)
+    out = LatitudeChannel()(x)
+    assert out.shape == (2, 4, 6, 8)
+    torch.testing.assert_close(out[:, :3], x)
+    expected = torch.tensor(np.sin(pixel_latitudes(6)), dtype=torch.float32)[:, None].expand(6, 8)
+    torch.testing.assert_close(out[0, 3], expected)
+    torch.testing.assert_close(LatitudeChannel()(torch.roll(x, 3, dims=-1)), torch.roll(out, 3, dims=-1))
+    assert LatitudeChannel()(x[0]).shape == (4, 6, 8)
+    with pytest.raises(ValueError, match="x must have shape"):
+        LatitudeChannel()(torch.zeros(6, 8))

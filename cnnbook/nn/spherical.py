@@ -25,7 +25,8 @@ from torch import nn
 
 from cnnbook.functional._args import check_nonnegative, check_positive, pair
 
-__all__ = ["CircularPad2d", "CircularConv2d", "CoordConv2d", "SphConv2d", "circular_pad2d", "coord_channels"]
+__all__ = ["CircularPad2d", "CircularConv2d", "CoordConv2d", "SphConv2d", "LatitudeChannel", "circular_pad2d",
+           "coord_channels"]
 
 _VERTICAL_MODES = ("zeros", "replicate", "pole")
 
@@ -180,6 +181,26 @@ def coord_channels(height: int, width: int, with_r: bool = False, *, dtype: torc
     if with_r:
         channels.append(torch.sqrt(rows**2 + cols**2))
     return torch.stack(channels)
+
+
+class LatitudeChannel(nn.Module):
+    """Append one channel holding sin(latitude) of each row of an equirectangular map.
+
+    Row v of an H-row map is at latitude phi_v = pi/2 - pi (v + 0.5) / H (the pixel centre), so the
+    channel is constant along each row and runs from nearly 1 (top) to nearly -1 (bottom). Unlike
+    CoordConv's column channel it is unchanged by a roll of the width, so a network that sees it stays
+    equivariant to rotations about the polar axis. Compute it on the unpadded map (put this module first).
+    Shape: (N, C, H, W) or (C, H, W) -> the same with C + 1 channels.
+    """
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.dim() not in (3, 4):
+            raise ValueError(f"x must have shape (N, C, H, W) or (C, H, W), got {tuple(x.shape)}")
+        height, width = x.shape[-2:]
+        rows = torch.arange(height, dtype=x.dtype, device=x.device)
+        sin_lat = torch.sin(math.pi / 2 - math.pi * (rows + 0.5) / height)
+        channel = sin_lat[:, None].expand(height, width).expand(*x.shape[:-3], 1, height, width)
+        return torch.cat([x, channel], dim=-3)
 
 
 class CoordConv2d(nn.Module):
