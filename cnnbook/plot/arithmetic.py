@@ -95,7 +95,11 @@ class ConvGeometry:
         return divmod(step, self.out_size)
 
     def window(self, index: int) -> list[int]:
-        """Grid rows (or columns) that the kernel's taps cover for output row (or column) ``index``."""
+        """Grid rows (or columns) under the kernel's taps for output row (or column) ``index``.
+
+        ``index`` is not checked against the output size, so ``window(out_size)`` is the first
+        window that no longer fits the grid.
+        """
         first = index * self.grid_stride
         return [first + u * self.dilation for u in range(self.kernel_size)]
 
