@@ -20,7 +20,7 @@ export PYTHONHASHSEED := 0
 export OMP_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
 
-.PHONY: setup book test check-perturbed bench-notebooks student lab browser clean
+.PHONY: setup book test check-perturbed bench-notebooks experiments student lab browser clean
 
 setup: $(VENV)/.installed _vendor/site/mathjax/tex-chtml.js
 
@@ -61,6 +61,14 @@ check-perturbed: $(VENV)/.installed
 # Wall and kernel CPU seconds per notebook against the 60 s budget (never fails on time).
 bench-notebooks: $(VENV)/.installed
 	$(PY) tools/bench_notebooks.py $(NOTEBOOKS)
+
+# The long runs behind some chapters' results files (book/<chapter>/results/*.json). Each script is
+# deterministic, lists its seeds and takes 10 minutes or less on 2 cores; the notebooks only read the
+# results. One script: make experiments EXPERIMENTS=experiments/spherical_latitude.py
+EXPERIMENTS ?= $(filter-out experiments/_%,$(wildcard experiments/*.py))
+experiments: $(VENV)/.installed
+	@for script in $(EXPERIMENTS); do \
+	  module=$$(echo $${script%.py} | tr / .); echo "=== $$module ==="; $(PY) -m $$module || exit 1; done
 
 # The student edition's HTML, and a zip for students (notebooks, the cnnbook wheel, a README), so that
 # they never need this repository. A subset: make student ONLY="padding ex-pooling-tie-switches" (zip only).

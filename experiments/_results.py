@@ -1,0 +1,56 @@
+"""What every experiment script records next to its numbers, so a results file says how it was made."""
+
+from __future__ import annotations
+
+import json
+import platform
+import resource
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def cpu_name() -> str:
+    """The CPU model from /proc/cpuinfo, or platform.processor() where that file does not exist."""
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or platform.machine()
+
+
+def versions() -> dict[str, str]:
+    """Versions of Python and of the packages the experiments use."""
+    import numpy
+    import torch
+
+    import cnnbook
+    return {"python": platform.python_version(), "torch": torch.__version__, "numpy": numpy.__version__,
+            "cnnbook": getattr(cnnbook, "__version__", "unknown")}
+
+
+def cpu_seconds() -> float:
+    """User + system CPU seconds of this process and of its finished children."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def write_results(path: Path, *, seeds: list[int], config: dict[str, Any], results: dict[str, Any],
+                  wall_start: float, cpu_start: float) -> None:
+    """Write ``results`` to ``path`` as JSON with the command, seeds, configuration, versions, CPU and duration."""
+    record = {
+        "command": "python " + " ".join([str(Path(sys.argv[0]).resolve().relative_to(ROOT))] + sys.argv[1:]),
+        "seeds": seeds,
+        "config": config,
+        "versions": versions(),
+        "cpu": cpu_name(),
+        "wall_seconds": round(time.perf_counter() - wall_start, 1),
+        "cpu_seconds": round(cpu_seconds() - cpu_start, 1),
+        "results": results,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(record, indent=1) + "\n")

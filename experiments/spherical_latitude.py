@@ -1,0 +1,111 @@
+"""Accuracy against latitude: which networks recognise a digit wherever it sits on the sphere?
+
+Every network is trained on upright digits at area-uniform random positions on the sphere ("N"),
+or on digits under uniformly random 3-D rotations ("R"), and tested
+
+- at fixed |latitude| (0, 30, 60, 75 and 85 degrees) with a random longitude (upright digits),
+- on upright digits at area-uniform random positions (N), and on randomly rotated digits (R).
+
+Arms: three equirectangular CNNs (zero padding; circular padding with padding over the pole; the
+same plus a sin-latitude channel), SpherePHD (icosahedral faces) and MeshConv (icosphere vertices),
+all of about the same size. The seeds of each arm train at once (cnnbook.train.fit_seeds).
+
+Usage:  python experiments/spherical_latitude.py [--smoke] [--jobs N] [--out FILE]
+        make experiments
+Writes book/spherical/results/latitude.json (or FILE). --smoke runs a tiny version in seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from cnnbook.data.sphere_digits import make_sphere_digits
+from cnnbook.models import sphere_digit_net
+from cnnbook.train import accuracy, fit_seeds
+
+from experiments._results import ROOT, cpu_seconds, write_results
+
+SEEDS = [0, 1, 2]
+LATITUDES = [0, 30, 60, 75, 85]
+LEVEL, FOV = 3, 1.0
+ARMS = {  # name: (network kind for cnnbook.models.sphere_digit_net, input field, Adam steps)
+    "equirect CNN, zero padding": ("equirect-zeros", "equirect", 600),
+    "equirect CNN, circular + pole padding": ("equirect-pole", "equirect", 600),
+    "equirect CNN, pole padding + latitude channel": ("equirect-latitude", "equirect", 600),
+    "SpherePHD": ("spherephd", "faces", 1500),
+    "MeshConv": ("meshconv", "vertices", 800),
+}
+TRAININGS = {"N": dict(placement="uniform"), "R": dict(rotate=True)}
+BATCH_SIZE, LR = 16, 1e-2
+
+_DATA: dict = {}
+
+
+def make_data(n_train: int, n_test: int, latitudes: list[int]) -> dict:
+    """Training sets N and R, and the test sets (the same digits 1200.. for every test)."""
+    data = {"train": {name: make_sphere_digits(n_train, level=LEVEL, fov=FOV, seed=1, **kw)
+                      for name, kw in TRAININGS.items()},
+            "test": {name: make_sphere_digits(n_test, level=LEVEL, fov=FOV, seed=2, start=1200, **kw)
+                     for name, kw in TRAININGS.items()}}
+    for lat in latitudes:
+        data["test"][f"lat {lat}"] = make_sphere_digits(n_test, level=LEVEL, fov=FOV, start=1200,
+                                                         placement="latitude", latitude=float(lat), seed=100 + lat)
+    return data
+
+
+def run_job(job: tuple[str, str, int, list[int]]) -> tuple[str, str, dict]:
+    """Train one arm on one training set with every seed; return its accuracies and loss curve."""
+    arm, training, steps, seeds = job
+    torch.set_num_threads(1)
+    kind, field, _ = ARMS[arm]
+    train = _DATA["train"][training]
+    models, histories = fit_seeds(lambda: sphere_digit_net(kind), seeds, [getattr(train, field), train.labels],
+                                  lambda m, x, y: F.cross_entropy(m(x), y), steps=steps, batch_size=BATCH_SIZE,
+                                  lr=LR, desc=f"{arm} [{training}]")
+    result: dict = {"steps": steps, "accuracy": {}}
+    with torch.no_grad():
+        for test_name, test in _DATA["test"].items():
+            result["accuracy"][test_name] = [accuracy(m(getattr(test, field)), test.labels) for m in models]
+    h = np.asarray(histories)                                   # (seeds, steps)
+    window = max(1, steps // 10)
+    result["loss_last_tenth"] = h[:, -window:].mean(axis=1).round(4).tolist()
+    result["loss_previous_tenth"] = h[:, -2 * window:-window].mean(axis=1).round(4).tolist() if steps >= 2 else None
+    chunks = np.array_split(np.arange(steps), min(steps, 50))
+    result["loss_curve"] = {"step": [int(c[-1]) + 1 for c in chunks],
+                            "loss": [float(np.round(h[:, c].mean(), 4)) for c in chunks]}
+    return arm, training, result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help="a tiny run (seconds) that checks the script works")
+    parser.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
+    parser.add_argument("--out", type=Path, default=ROOT / "book" / "spherical" / "results" / "latitude.json")
+    args = parser.parse_args()
+    wall, cpu = time.perf_counter(), cpu_seconds()
+    seeds, latitudes = ([0, 1], [0, 60]) if args.smoke else (SEEDS, LATITUDES)
+    n_train, n_test = (48, 24) if args.smoke else (1200, 597)
+    _DATA.update(make_data(n_train, n_test, latitudes))
+    jobs = [(arm, training, 3 if args.smoke else steps, seeds)
+            for arm, (_, _, steps) in ARMS.items() for training in TRAININGS]
+    with multiprocessing.get_context("fork").Pool(args.jobs) as pool:
+        done = pool.map(run_job, jobs, chunksize=1)
+    results: dict = {arm: {} for arm in ARMS}
+    for arm, training, result in done:
+        results[arm][training] = result
+    config = dict(latitudes=latitudes, level=LEVEL, fov=FOV, n_train=n_train, n_test=n_test,
+                  batch_size=BATCH_SIZE, lr=LR, smoke=args.smoke, trainings=list(TRAININGS),
+                  arms={arm: dict(network=kind, input=field) for arm, (kind, field, _) in ARMS.items()})
+    write_results(args.out, seeds=seeds, config=config, results=results, wall_start=wall, cpu_start=cpu)
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
