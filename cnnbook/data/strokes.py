@@ -15,9 +15,9 @@ import torch
 __all__ = ["make_stroke_masks"]
 
 
-def _draw_stroke(canvas: np.ndarray, rng: np.random.Generator, vertices: int, width: float) -> None:
+def _draw_stroke(canvas: np.ndarray, rng: np.random.Generator, vertices: int, width: float,
+                 yy: np.ndarray, xx: np.ndarray) -> None:
     size = canvas.shape[0]
-    yy, xx = np.mgrid[0:size, 0:size].astype(np.float64)
     point = rng.uniform(0, size, 2)
     angle = rng.uniform(0, 2 * np.pi)
     for _ in range(vertices):
@@ -53,7 +53,8 @@ def make_stroke_masks(n: int, size: int = 32, strokes: tuple[int, int] = (1, 3),
         raise ValueError(f"width must be a pair (low, high) with 0 < low <= high, got {width!r}")
     rng = np.random.default_rng(seed)
     masks = np.zeros((n, 1, size, size), dtype=np.float32)
+    yy, xx = np.mgrid[0:size, 0:size].astype(np.float64)
     for k in range(n):
         for _ in range(int(rng.integers(strokes[0], strokes[1] + 1))):
-            _draw_stroke(masks[k, 0], rng, int(rng.integers(2, 5)), float(rng.uniform(*width)))
+            _draw_stroke(masks[k, 0], rng, int(rng.integers(2, 5)), float(rng.uniform(*width)), yy, xx)
     return torch.from_numpy(masks)
