@@ -2,6 +2,7 @@
 hand-computed formulas, odd-size U-Net, logits vs predict; the probes used by "Why convolutions";
 bad input."""
 
+import copy
 import math
 
 import pytest
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 from torch import nn
 
 from cnnbook.nn import ConvBlock, DecoderBlock, EncoderBlock, UNet, VGGBlock
-from cnnbook.nn.blocks import match_size
+from cnnbook.nn.blocks import calibrate_batch_norm, match_size
 from cnnbook.probes import conv_matrix, gradient_receptive_field, receptive_field_extent, shift_response
 
 torch.set_num_threads(1)
@@ -84,9 +85,10 @@ def test_decoder_block_doubles_and_crops_to_size(c_in, c_out, h, w, mode):
 
 @settings(deadline=None, max_examples=15)
 @given(h=st.integers(1, 41), w=st.integers(1, 41), c_in=st.integers(1, 3), c_out=st.integers(1, 3),
-       depth=st.integers(1, 4), mode=st.sampled_from(["bilinear", "nearest", "transposed"]))
-def test_unet_output_has_input_size(h, w, c_in, c_out, depth, mode):
-    net = UNet(c_in, c_out, widths=tuple(4 * 2**d for d in range(depth)), mode=mode).eval()
+       depth=st.integers(1, 4), mode=st.sampled_from(["bilinear", "nearest", "transposed"]),
+       skips=st.booleans())
+def test_unet_output_has_input_size(h, w, c_in, c_out, depth, mode, skips):
+    net = UNet(c_in, c_out, widths=tuple(4 * 2**d for d in range(depth)), mode=mode, skips=skips).eval()
     assert net(torch.randn(2, c_in, h, w)).shape == (2, c_out, h, w)
 
 
@@ -109,6 +111,25 @@ def test_unet_returns_logits_and_predict_applies_sigmoid():
     mask = net.predict(x, threshold=0.5)
     assert mask.dtype == torch.bool
     torch.testing.assert_close(mask, logits > 0)
+
+
+@pytest.mark.parametrize("skips", [True, False])
+def test_unet_without_skips_sees_the_input_only_through_its_deepest_map(skips):
+    torch.manual_seed(0)
+    net = UNet(1, 1, widths=(4, 8, 16), skips=skips).eval()
+    deepest = torch.randn(2, 16, 3, 4)
+    net.encoders[-1].register_forward_hook(lambda module, args, out: deepest)  # replace the deepest map
+    a, b = net(torch.randn(2, 1, 11, 13)), net(torch.randn(2, 1, 11, 13))
+    if skips:
+        assert not torch.allclose(a, b, atol=1e-3)  # the skips carry the input around the bottleneck
+    else:
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
+
+
+def test_unet_without_skips_fuses_only_the_decoder_output():
+    net = UNet(2, 1, widths=(4, 8, 16), skips=False)
+    assert [f.conv.in_channels for f in net.fuse] == [4, 8]
+    assert [f.conv.in_channels for f in UNet(2, 1, widths=(4, 8, 16)).fuse] == [8, 16]
 
 
 def test_unet_trains_with_bce_with_logits():
@@ -148,26 +169,64 @@ def test_vgg_encoder_decoder_parameter_counts(c_in, c_out):
     assert n_params(DecoderBlock(c_in, c_out, mode="transposed")) == 16 * c_in * c_out + 2 * c_out
 
 
-def unet_formula(c_in, c_out, widths, mode):
+def unet_formula(c_in, c_out, widths, mode, skips=True):
     up = 16 if mode == "transposed" else 9
     total = 9 * c_in * widths[0] + 2 * widths[0]  # stem
     for a, b in zip(widths[:-1], widths[1:]):
         total += 9 * a * b + 2 * b  # encoder
         total += up * b * a + 2 * a  # decoder
-        total += 9 * (2 * a) * a + 2 * a  # fuse after concatenation
+        total += 9 * (2 * a if skips else a) * a + 2 * a  # fuse, after the concatenation if any
     return total + widths[0] * c_out + c_out  # 1x1 head
 
 
 @settings(deadline=None, max_examples=20)
 @given(c_in=st.integers(1, 4), c_out=st.integers(1, 4),
        widths=st.lists(st.integers(1, 32), min_size=1, max_size=4),
-       mode=st.sampled_from(["bilinear", "transposed"]))
-def test_unet_parameter_count(c_in, c_out, widths, mode):
-    assert n_params(UNet(c_in, c_out, widths=tuple(widths), mode=mode)) == unet_formula(c_in, c_out, widths, mode)
+       mode=st.sampled_from(["bilinear", "transposed"]), skips=st.booleans())
+def test_unet_parameter_count(c_in, c_out, widths, mode, skips):
+    assert (n_params(UNet(c_in, c_out, widths=tuple(widths), mode=mode, skips=skips))
+            == unet_formula(c_in, c_out, widths, mode, skips))
 
 
 def test_default_unet_parameter_count():
     assert n_params(UNet(1, 1)) == 69_697 == unet_formula(1, 1, (16, 32, 64), "bilinear")
+
+
+# ---------------------------------------------------------------------------------------------
+# batch-norm calibration
+# ---------------------------------------------------------------------------------------------
+
+def test_calibrate_batch_norm_stores_the_batch_statistics_and_restores_mode_and_momentum():
+    torch.manual_seed(0)
+    block = ConvBlock(3, 5).eval()
+    x = 2.0 + 3.0 * torch.randn(6, 3, 9, 11)
+    assert calibrate_batch_norm(block, x) is block
+    assert not block.training and block.norm.momentum == 0.1
+    pre = block.conv(x)
+    torch.testing.assert_close(block.norm.running_mean, pre.mean(dim=(0, 2, 3)))
+    torch.testing.assert_close(block.norm.running_var, pre.var(dim=(0, 2, 3), unbiased=True))
+
+
+def test_calibrated_eval_mode_standardises_like_training_mode():
+    torch.manual_seed(1)
+    net = UNet(1, 1, widths=(4, 8))
+    fresh = copy.deepcopy(net).eval()
+    x = torch.randn(8, 1, 12, 12)
+    with torch.no_grad():
+        train_mode = net.train()(x)
+        calibrate_batch_norm(net.eval(), x)
+        eval_mode = net(x)
+        uncalibrated = fresh(x)
+    # equal up to the unbiased variance that eval mode divides by (n / (n - 1) with n >= 8 * 6 * 6)
+    torch.testing.assert_close(eval_mode, train_mode, rtol=0, atol=1e-2)
+    assert (uncalibrated - train_mode).abs().max() > 0.5
+
+
+def test_calibrate_batch_norm_leaves_a_model_without_batch_norm_unchanged():
+    conv = nn.Conv2d(1, 2, 3)
+    before = {k: v.clone() for k, v in conv.state_dict().items()}
+    calibrate_batch_norm(conv, torch.randn(2, 1, 5, 5))
+    assert all(torch.equal(before[k], v) for k, v in conv.state_dict().items())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -275,6 +334,12 @@ def test_blocks_bad_arguments():
         UNet(1, 1, widths=(8, 0))
     with pytest.raises(ValueError, match="threshold"):
         UNet(1, 1, widths=(2,)).predict(torch.rand(1, 1, 4, 4), threshold=1.5)
+    with pytest.raises(TypeError, match="skips"):
+        UNet(1, 1, skips=1)
+    with pytest.raises(TypeError, match="model"):
+        calibrate_batch_norm(lambda t: t, torch.zeros(2, 1, 4, 4))
+    with pytest.raises(TypeError, match="x"):
+        calibrate_batch_norm(ConvBlock(1, 2), [[0.0]])
 
 
 def test_probes_bad_arguments():

@@ -7,11 +7,14 @@ Blocks, all NCHW:
 - :class:`EncoderBlock`: stride-2 conv3x3 -> BN -> ReLU, H -> ceil(H/2).
 - :class:`DecoderBlock`: upsample x2 -> conv3x3 -> BN -> ReLU, or a ConvT(k=4, s=2, p=1) -> BN -> ReLU.
 - :class:`UNet`: encoder blocks with skip connections into decoder blocks and a final 1x1 conv;
-  it returns logits, and :meth:`UNet.predict` applies the sigmoid at inference.
+  it returns logits, and :meth:`UNet.predict` applies the sigmoid at inference. ``skips=False``
+  removes the skip connections (the ablation of the chapter's experiment).
 
-Helper:
+Helpers:
 
 - :func:`match_size`: crop or zero-pad a map to a given (H, W) (how the U-Net handles odd sizes).
+- :func:`calibrate_batch_norm`: set every batch norm's running statistics from one batch, so that a
+  freshly built network in eval mode standardises its channels as it does in training.
 
 The measuring tools of the chapter "Why convolutions" live in :mod:`cnnbook.probes`.
 """
@@ -38,6 +41,7 @@ __all__ = [
     "ACTIVATIONS",
     "DECODER_MODES",
     "match_size",
+    "calibrate_batch_norm",
 ]
 
 NORMS = ("batch", None)
@@ -193,14 +197,21 @@ class UNet(nn.Module):
       size, concatenated with the skip (2 w_{l-1} channels), then fused by ``ConvBlock(2 w_{l-1}, w_{l-1})``;
     - head: a 1x1 conv ``w_0 -> out_channels`` with a bias.
 
+    With ``skips=False`` (the ablation without skip connections) nothing is concatenated: the
+    decoder output goes straight into ``ConvBlock(w_{l-1}, w_{l-1})``, so the network is a plain
+    encoder-decoder whose only path runs through the deepest map, with ``9 w_{l-1}^2`` fewer weights
+    per level.
+
     Shapes: (N, in_channels, H, W) -> (N, out_channels, H, W) for any H, W >= 1 (odd sizes too).
     ``forward`` returns **logits**: train them with ``nn.BCEWithLogitsLoss``. :meth:`predict` applies the
     sigmoid (probabilities in (0, 1)) or, given a threshold, returns a boolean mask.
     """
 
     def __init__(self, in_channels: int, out_channels: int, widths: Sequence[int] = (16, 32, 64),
-                 mode: str = "bilinear") -> None:
+                 mode: str = "bilinear", skips: bool = True) -> None:
         super().__init__()
+        if not isinstance(skips, bool):
+            raise TypeError(f"skips must be a bool, got {type(skips).__name__} {skips!r}")
         in_channels = positive_int(in_channels, "in_channels")
         out_channels = positive_int(out_channels, "out_channels")
         if isinstance(widths, (str, bytes)) or not isinstance(widths, Sequence) or len(widths) == 0:
@@ -208,10 +219,11 @@ class UNet(nn.Module):
         widths = tuple(positive_int(w, "widths") for w in widths)
         choice(mode, DECODER_MODES, "mode")
         self.widths = widths
+        self.skips = skips
         self.stem = ConvBlock(in_channels, widths[0])
         self.encoders = nn.ModuleList(EncoderBlock(a, b) for a, b in zip(widths[:-1], widths[1:]))
         self.decoders = nn.ModuleList(DecoderBlock(b, a, mode) for a, b in zip(widths[:-1], widths[1:]))
-        self.fuse = nn.ModuleList(ConvBlock(2 * a, a) for a in widths[:-1])
+        self.fuse = nn.ModuleList(ConvBlock(2 * a if skips else a, a) for a in widths[:-1])
         self.head = nn.Conv2d(widths[0], out_channels, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -224,7 +236,7 @@ class UNet(nn.Module):
         for level in reversed(range(len(self.decoders))):
             skip = skips[level]
             x = self.decoders[level](x, size=tuple(skip.shape[-2:]))
-            x = self.fuse[level](torch.cat([skip, x], dim=1))
+            x = self.fuse[level](torch.cat([skip, x], dim=1) if self.skips else x)
         return self.head(x)
 
     @torch.no_grad()
@@ -263,3 +275,40 @@ def match_size(x: torch.Tensor, size: Sequence[int]) -> torch.Tensor:
     if dh or dw:
         x = F.pad(x, (0, dw, 0, dh))
     return x
+
+
+@torch.no_grad()
+def calibrate_batch_norm(model: nn.Module, x: torch.Tensor) -> nn.Module:
+    """Set the running statistics of every batch norm in ``model`` to those of the batch ``x``.
+
+    A freshly built ``nn.BatchNorm2d`` stores running mean 0 and variance 1, so in eval mode it does
+    not standardise anything, while in training mode it does. Probes that run a model in eval mode
+    (such as :func:`cnnbook.probes.gradient_receptive_field`) then see a network that training never
+    sees. This function resets each batch norm's running statistics, runs ``model(x)`` once in training
+    mode with ``momentum=None`` (a cumulative average over one batch is that batch's statistics), and
+    restores the momenta and the model's mode. Afterwards each batch norm holds, per channel, the
+    mean and the unbiased variance of its input over the ``N * H * W`` values of ``x``'s forward pass.
+
+    ``x``: a batch the model accepts, e.g. (N, C, H, W) with N * H * W > 1. Returns ``model``.
+    Layers other than batch norm are unchanged; a model without batch norm is returned as it is.
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"x must be a tensor, got {type(x).__name__}")
+    norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    if not norms:
+        return model
+    momenta = [m.momentum for m in norms]
+    was_training = model.training
+    try:
+        for m in norms:
+            m.reset_running_stats()
+            m.momentum = None
+        model.train()
+        model(x)
+    finally:
+        for m, momentum in zip(norms, momenta):
+            m.momentum = momentum
+        model.train(was_training)
+    return model
