@@ -1,8 +1,8 @@
 """The small experiment networks that the chapters train (as opposed to the building blocks in
 :mod:`cnnbook.nn`).
 
-- :class:`TinySegmenter` (chapter "Dilation and ASPP"): a binary segmenter with output stride 8,
-  with a plain or an ASPP head.
+- :class:`TinySegmenter` (chapter "Dilation and ASPP"): a segmenter with output stride
+  2**stages, with a plain or an ASPP head.
 - :func:`sphere_digit_net` (chapter "Spherical images"): the digit classifiers compared across
   latitudes: equirectangular CNNs, SpherePHD and MeshConv, all of about the same size.
 """
@@ -21,35 +21,50 @@ __all__ = ["TinySegmenter", "sphere_digit_net", "SPHERE_DIGIT_NETS"]
 
 
 class TinySegmenter(nn.Module):
-    """A tiny binary segmenter with output stride 8, for the chapter's ASPP experiment.
+    """A tiny segmenter with output stride ``2 ** stages``, for the chapter's ASPP experiment.
 
-    Backbone: three (3x3 conv, stride 2, padding 1) -> BN -> ReLU layers with ``channels``
-    channels, taking (N, 1, H, W) to (N, channels, H/8, W/8). Head: ``'plain'`` is one 3x3
-    conv -> BN -> ReLU; ``'aspp'`` is :class:`ASPP` (``channels`` -> ``channels``, ``rates``,
-    dropout 0.1). A 1x1 conv gives one logit per position, upsampled bilinearly to (N, 1, H, W).
+    Backbone: ``stages`` (3x3 conv, stride 2, padding 1, no bias) -> BN -> ReLU layers with
+    ``channels`` channels, taking (N, 1, H, W) to (N, channels, H / 2**stages, W / 2**stages).
+    Head: ``'plain'`` is one 3x3 conv (``channels`` -> ``head_channels``, default ``channels``)
+    -> BN -> ReLU; ``'aspp'`` is :class:`ASPP` (``channels`` -> ``channels``, ``rates``,
+    ``dropout``). A 1x1 conv (with bias) gives ``num_classes`` logits per position, upsampled
+    bilinearly to (N, num_classes, H, W).
+
+    Receptive field of one feature-map position after the plain head, by the recurrence of
+    :func:`cnnbook.functional.receptive_field`: ``1 + 2 * (2**stages - 1) + 2 * 2**stages``
+    pixels (15 for two stages); the ASPP head's image-pooling branch makes it the whole image.
     """
 
-    def __init__(self, head: str = "plain", channels: int = 16, rates: Sequence[int] = (1, 2, 4)) -> None:
+    def __init__(self, head: str = "plain", channels: int = 16, rates: Sequence[int] = (1, 2, 4), *,
+                 stages: int = 3, num_classes: int = 1, head_channels: int | None = None,
+                 dropout: float = 0.1) -> None:
         super().__init__()
         channels = positive_int(channels, "channels")
+        stages = positive_int(stages, "stages")
+        num_classes = positive_int(num_classes, "num_classes")
+        head_channels = channels if head_channels is None else positive_int(head_channels, "head_channels")
         layers: list[nn.Module] = []
         c_in = 1
-        for _ in range(3):
+        for _ in range(stages):
             layers += [nn.Conv2d(c_in, channels, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(channels),
                        nn.ReLU()]
             c_in = channels
         self.backbone = nn.Sequential(*layers)
         if head == "plain":
-            self.head: nn.Module = nn.Sequential(nn.Conv2d(channels, channels, 3, padding=1, bias=False),
-                                                 nn.BatchNorm2d(channels), nn.ReLU())
+            self.head: nn.Module = nn.Sequential(nn.Conv2d(channels, head_channels, 3, padding=1, bias=False),
+                                                 nn.BatchNorm2d(head_channels), nn.ReLU())
+            c_out = head_channels
         elif head == "aspp":
-            self.head = ASPP(channels, channels, rates=rates, dropout=0.1)
+            if head_channels != channels:
+                raise ValueError("head_channels applies to the plain head only")
+            self.head = ASPP(channels, channels, rates=rates, dropout=dropout)
+            c_out = channels
         else:
             raise ValueError(f"head must be 'plain' or 'aspp', got {head!r}")
-        self.classifier = nn.Conv2d(channels, 1, 1)
+        self.classifier = nn.Conv2d(c_out, num_classes, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """(N, 1, H, W) -> logits (N, 1, H, W)."""
+        """(N, 1, H, W) -> logits (N, num_classes, H, W)."""
         logits = self.classifier(self.head(self.backbone(x)))
         return nn.functional.interpolate(logits, size=x.shape[-2:], mode="bilinear", align_corners=False)
 
