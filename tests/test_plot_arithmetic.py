@@ -79,7 +79,7 @@ def test_transposed_taps_on_real_input_cells_are_the_pixels_each_output_receives
 def test_the_helpers_output_size_is_exactly_the_number_of_windows_that_fit_the_grid(params, transposed, a):
     i, k, s, p, d = params
     if transposed:
-        assume(p <= d * (k - 1) and a < max(s, d))
+        assume(p <= d * (k - 1) and a < max(s, d) and (i - 1) * s - 2 * p + d * (k - 1) + a + 1 >= 1)
     else:
         assume(d * (k - 1) + 1 <= i + 2 * p)
         a = 0

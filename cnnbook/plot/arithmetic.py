@@ -213,11 +213,12 @@ class _Frame:
         ax.add_patch(self.window)
         if labels:
             below = max(n, self.y0 + o) + 0.3
-            grid_name = "stretched, padded input" if g.transposed else ("padded input" if g.padding else "input")
+            two_lines = g.transposed and g.stride > 1
+            grid_name = "stretched and\npadded" if two_lines else ("padded input" if PADDING in g.axis_kind else "input")
             ax.text(n / 2, below, f"{grid_name} {n}x{n}", ha="center", va="top", fontsize=7)
             ax.text(self.x0 + o / 2, below, f"output {o}x{o}", ha="center", va="top", fontsize=7)
         ax.set_xlim(-0.3, self.x0 + o + 0.3)
-        ax.set_ylim(max(n, self.y0 + o) + (1.4 if labels else 0.3), -0.3)
+        ax.set_ylim(max(n, self.y0 + o) + (1.4 + 0.9 * (g.transposed and g.stride > 1) if labels else 0.3), -0.3)
         ax.set_aspect("equal")
         ax.axis("off")
         self.title = ax.set_title(title if title is not None else _describe(g), fontsize=8)
