@@ -46,7 +46,7 @@ from cnnbook.sphere.icosphere import icosphere
 from cnnbook.sphere.kernels import kernel_tap_offsets
 from cnnbook.train import count_parameters
 
-MODULES = ["backward", "blocks", "convolutions", "dilation", "first_look", "padding", "pooling", "spherical_equirect",
+MODULES = ["arithmetic", "backward", "blocks", "convolutions", "dilation", "first_look", "padding", "pooling", "spherical_equirect",
            "spherical_mesh", "transposed_gated", "why_convolutions"]
 ALL_CHECKERS = [getattr(importlib.import_module(f"cnnbook.exercises.{m}"), name)
                 for m in MODULES for name in importlib.import_module(f"cnnbook.exercises.{m}").__all__
