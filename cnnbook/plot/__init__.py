@@ -7,8 +7,12 @@ Conventions (see the book's conventions page):
   centred at 0 with a symmetric range;
 - every panel has a title, and pixel axes are labelled "column j" / "row i".
 
-Chapter-specific figures live in submodules of this package, one per chapter (for example
-``cnnbook.plot.padding`` or ``cnnbook.plot.transposed``).
+Chapter-specific figures live in submodules of this package, imported from there:
+
+- ``arithmetic``: Dumoulin-style convolution grids and animations (the convolution-arithmetic gallery);
+- ``diagrams``: im2col, the 3-D kernel and 4-D weight, receptive-field growth, the landing-page strip;
+- ``groups``: grouped-convolution connectivity; ``padding``; ``dilation``; ``pooling``; ``transposed``;
+- ``sphere``: orthographic globe views of equirectangular images and icosphere face or vertex values.
 """
 
 from __future__ import annotations
