@@ -14,6 +14,7 @@ import random
 import statistics
 import sys
 import time
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TypeVar
 
@@ -138,7 +139,9 @@ def fit_seeds(
     to rounding.
 
     ``loss_fn(model, *batch)`` may only *call* ``model``; it sees one model and one seed's mini-batch.
-    Dropout draws different random numbers for each model. Returns ``(models, histories)``: the
+    Dropout draws different random numbers for each model. An operation without a batching rule (a
+    sparse product, for example) runs once per model inside vmap, which is correct but slower; PyTorch's
+    warning about it is silenced here. Returns ``(models, histories)``: the
     trained models in eval mode, in the order of ``seeds``, and for each seed its loss after each step.
     """
     seeds = list(seeds)
@@ -168,14 +171,16 @@ def fit_seeds(
     optimizer = torch.optim.Adam(list(params.values()), lr=lr, weight_decay=weight_decay)
     generators = [torch.Generator().manual_seed(seed) for seed in seeds]
     histories: list[list[float]] = [[] for _ in seeds]
-    for _ in progress(range(steps), desc=desc):
-        rows = torch.stack([torch.randint(0, n, (min(batch_size, n),), generator=g) for g in generators])
-        losses = batched_loss(params, buffers, *(t[rows] for t in tensors))
-        optimizer.zero_grad()
-        losses.sum().backward()
-        optimizer.step()
-        for history, value in zip(histories, losses.detach().tolist()):
-            history.append(value)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="There is a performance drop because we have not yet implemented")
+        for _ in progress(range(steps), desc=desc):
+            rows = torch.stack([torch.randint(0, n, (min(batch_size, n),), generator=g) for g in generators])
+            losses = batched_loss(params, buffers, *(t[rows] for t in tensors))
+            optimizer.zero_grad()
+            losses.sum().backward()
+            optimizer.step()
+            for history, value in zip(histories, losses.detach().tolist()):
+                history.append(value)
     with torch.no_grad():
         for i, model in enumerate(models):
             for name, tensor in list(model.named_parameters()) + list(model.named_buffers()):
