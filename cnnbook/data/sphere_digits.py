@@ -1,6 +1,10 @@
-"""Handwritten digits on the sphere: scikit-learn's 8x8 digits pasted on a tangent plane and
-rendered as equirectangular images, optionally under a random rotation (the "spherical MNIST"
-setup of the SpherePHD and UGSCNN papers, scaled down so it trains in seconds on a CPU).
+"""Handwritten digits on the sphere: scikit-learn's 8x8 digits pasted on a tangent plane, placed on
+the sphere (fixed, at random positions, at a chosen latitude, or under a random rotation) and
+rendered as equirectangular images and on an icosphere's faces and vertices.
+
+This is the book's own small task, in the spirit of the "spherical MNIST" experiments of the
+spherical-CNN papers but not a copy of any of them: their digits are MNIST's 28x28, and their
+resolutions and placements differ from paper to paper. It is sized to train in seconds on a CPU.
 """
 
 from __future__ import annotations
