@@ -16,6 +16,9 @@ from torch import nn
 
 from cnnbook._validation import positive_int
 from cnnbook.nn.aspp import ASPP
+from cnnbook.nn.mesh import MeshConv, MeshPool
+from cnnbook.nn.polyhedral import PHDConv, PHDPool
+from cnnbook.nn.spherical import CircularPad2d, LatitudeChannel
 
 __all__ = ["TinySegmenter", "sphere_digit_net", "SPHERE_DIGIT_NETS"]
 
@@ -76,7 +79,6 @@ SPHERE_DIGIT_NETS = {"equirect-zeros": "equirect", "equirect-pole": "equirect", 
 
 def _equirect_conv(in_channels: int, out_channels: int, pole: bool) -> list[nn.Module]:
     if pole:
-        from cnnbook.nn.spherical import CircularPad2d
         return [CircularPad2d(1, vertical="pole"), nn.Conv2d(in_channels, out_channels, 3)]
     return [nn.Conv2d(in_channels, out_channels, 3, padding=1)]
 
@@ -96,7 +98,6 @@ def sphere_digit_net(kind: str) -> nn.Module:
     if kind not in SPHERE_DIGIT_NETS:
         raise ValueError(f"kind must be one of {sorted(SPHERE_DIGIT_NETS)}, got {kind!r}")
     if kind.startswith("equirect"):
-        from cnnbook.nn.spherical import LatitudeChannel
         pole, latitude = kind != "equirect-zeros", kind == "equirect-latitude"
         return nn.Sequential(
             *([LatitudeChannel()] if latitude else []),
@@ -104,12 +105,10 @@ def sphere_digit_net(kind: str) -> nn.Module:
             *_equirect_conv(8, 16, pole), nn.BatchNorm2d(16), nn.ReLU(), nn.MaxPool2d(2),
             *_equirect_conv(16, 10, pole), nn.AdaptiveMaxPool2d(1), nn.Flatten())
     if kind == "spherephd":
-        from cnnbook.nn.polyhedral import PHDConv, PHDPool
         return nn.Sequential(
             PHDConv(1, 8), nn.BatchNorm1d(8), nn.ReLU(), PHDPool(),
             PHDConv(8, 16), nn.BatchNorm1d(16), nn.ReLU(), PHDPool(),
             PHDConv(16, 10), nn.AdaptiveMaxPool1d(1), nn.Flatten())
-    from cnnbook.nn.mesh import MeshConv, MeshPool
     return nn.Sequential(
         MeshConv(1, 16, 3), nn.BatchNorm1d(16), nn.ReLU(), MeshPool(),
         MeshConv(16, 32, 2), nn.BatchNorm1d(32), nn.ReLU(), MeshPool(),

@@ -65,6 +65,18 @@ def progress(iterable: Iterable[T], total: int | None = None, desc: str = "", wi
                      mininterval=PROGRESS_INTERVAL_S, leave=True, dynamic_ncols=False, position=0))
 
 
+def _training_rows(tensors: Sequence[torch.Tensor], steps: int) -> int:
+    """Check the arguments shared by :func:`fit` and :func:`fit_seeds`; return the number of rows."""
+    if steps < 1:
+        raise ValueError(f"steps must be >= 1, got {steps}")
+    if not tensors:
+        raise ValueError("tensors must hold at least one tensor")
+    n = len(tensors[0])
+    if any(len(t) != n for t in tensors):
+        raise ValueError(f"tensors must all have the same length, got {[len(t) for t in tensors]}")
+    return n
+
+
 def fit(
     model: torch.nn.Module,
     tensors: Sequence[torch.Tensor],
@@ -83,13 +95,7 @@ def fit(
     random mini-batch of rows (from a generator seeded with ``seed``) and minimises
     ``loss_fn(model, *batch)``. A progress bar shows the steps.
     """
-    if steps < 1:
-        raise ValueError(f"steps must be >= 1, got {steps}")
-    if not tensors:
-        raise ValueError("tensors must hold at least one tensor")
-    n = len(tensors[0])
-    if any(len(t) != n for t in tensors):
-        raise ValueError(f"tensors must all have the same length, got {[len(t) for t in tensors]}")
+    n = _training_rows(tensors, steps)
     generator = torch.Generator().manual_seed(seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
     model.train()
@@ -149,13 +155,7 @@ def fit_seeds(
         raise ValueError("seeds must hold at least one seed")
     if any(isinstance(s, bool) or not isinstance(s, int) for s in seeds):
         raise TypeError(f"seeds must be ints, got {seeds!r}")
-    if steps < 1:
-        raise ValueError(f"steps must be >= 1, got {steps}")
-    if not tensors:
-        raise ValueError("tensors must hold at least one tensor")
-    n = len(tensors[0])
-    if any(len(t) != n for t in tensors):
-        raise ValueError(f"tensors must all have the same length, got {[len(t) for t in tensors]}")
+    n = _training_rows(tensors, steps)
     models = []
     for seed in seeds:
         torch.manual_seed(seed)

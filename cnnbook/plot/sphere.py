@@ -83,13 +83,11 @@ def show_globe_equirect(ax: Axes, image, lon: float = 0.0, lat: float = 20.0, si
     return artist
 
 
-def _visible_triangles(level: int, lon: float, lat: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Projected (F, 3, 2) triangles of the level-``level`` icosphere, the visible mask, and the faces."""
+def _visible_mesh(level: int, lon: float, lat: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The level-``level`` icosphere seen from ``lon``, ``lat``: projected (V, 2) vertices, faces, visible faces."""
     verts, faces = icosphere(level)
     basis = view_basis(lon, lat)
-    projected = verts @ basis.T                        # (V, 3): (x, y, depth)
-    visible = face_centers(level) @ basis[2] > 0
-    return projected[faces][..., :2], visible, faces
+    return verts @ basis[:2].T, faces, face_centers(level) @ basis[2] > 0
 
 
 def show_globe_faces(ax: Axes, values, level: int, lon: float = 0.0, lat: float = 20.0,
@@ -101,10 +99,10 @@ def show_globe_faces(ax: Axes, values, level: int, lon: float = 0.0, lat: float 
     """
     level = check_level(level)
     values = _to_numpy(values).astype(np.float64).reshape(-1)
-    triangles, visible, faces = _visible_triangles(level, lon, lat)
+    xy, faces, visible = _visible_mesh(level, lon, lat)
     if values.shape != (len(faces),):
         raise ValueError(f"values must hold one value per face, {len(faces)} at level {level}, got {values.size}")
-    collection = PolyCollection(triangles[visible], array=values[visible], cmap=cmap,
+    collection = PolyCollection(xy[faces[visible]], array=values[visible], cmap=cmap,
                                 edgecolors="0.4" if edges else "face", linewidths=0.2 if edges else 0.1)
     collection.set_clim(vmin, vmax)
     ax.add_collection(collection)
@@ -120,13 +118,10 @@ def show_globe_vertices(ax: Axes, values, level: int, lon: float = 0.0, lat: flo
     """
     level = check_level(level)
     values = _to_numpy(values).astype(np.float64).reshape(-1)
-    verts, faces = icosphere(level)
-    if values.shape != (len(verts),):
-        raise ValueError(f"values must hold one value per vertex, {len(verts)} at level {level}, got {values.size}")
-    basis = view_basis(lon, lat)
-    projected = verts @ basis.T
-    visible = face_centers(level) @ basis[2] > 0
-    artist = ax.tripcolor(projected[:, 0], projected[:, 1], faces[visible], values, shading="gouraud",
+    xy, faces, visible = _visible_mesh(level, lon, lat)
+    if values.shape != (len(xy),):
+        raise ValueError(f"values must hold one value per vertex, {len(xy)} at level {level}, got {values.size}")
+    artist = ax.tripcolor(xy[:, 0], xy[:, 1], faces[visible], values, shading="gouraud",
                           cmap=cmap, vmin=vmin, vmax=vmax)
     _finish(ax, title)
     return artist
