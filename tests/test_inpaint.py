@@ -1,5 +1,6 @@
-"""cnnbook.inpaint: diffusion fill (known pixels kept, harmonic fixed point, maximum principle) and
-the chessboard distance to the nearest known pixel (against a brute-force minimum), bad input."""
+"""cnnbook.inpaint: diffusion fill (known pixels kept, harmonic fixed point, maximum principle),
+the chessboard distance to the nearest known pixel (against a brute-force minimum), bad input;
+the experiment's InpaintingNet in its four versions, its loss and its error by distance."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from torch import nn
 
 from cnnbook.data.strokes import make_stroke_masks
 from cnnbook.inpaint import diffusion_fill, distance_to_known
@@ -116,3 +118,81 @@ def test_distance_to_known_counts_partial_conv_layers_until_the_mask_fills():
 def test_bad_input(call, error, name):
     with pytest.raises(error, match=name):
         call()
+
+
+# --- InpaintingNet, hole_l1, l1_in_holes, l1_by_distance ---------------------------------------------
+
+from cnnbook.inpaint import INPAINTING_KINDS, InpaintingNet, hole_l1, l1_by_distance, l1_in_holes  # noqa: E402
+from cnnbook.nn.gated import GatedConv2d, PartialConv2d  # noqa: E402
+
+
+@pytest.mark.parametrize("kind", INPAINTING_KINDS)
+def test_inpainting_net_maps_masked_image_and_holes_to_a_prediction_in_0_1(kind):
+    torch.manual_seed(0)
+    holes = make_stroke_masks(3, 16, seed=1)
+    masked = torch.rand(3, 1, 16, 16) * (1 - holes)
+    out = InpaintingNet(kind, 4)(masked, holes)
+    assert out.shape == (3, 1, 16, 16) and bool(((out > 0) & (out < 1)).all())
+
+
+@pytest.mark.parametrize("kind, layer", [("plain conv, no mask", nn.Conv2d), ("plain conv + mask", nn.Conv2d),
+                                         ("partial conv", PartialConv2d), ("gated conv", GatedConv2d)])
+def test_inpainting_net_uses_the_layer_of_its_kind_and_sees_the_mask_channel_only_when_told(kind, layer):
+    net = InpaintingNet(kind, 3)
+    convs = [m for m in net.layers if not isinstance(m, nn.Upsample)]
+    assert len(convs) == 6 and all(type(m) is layer for m in convs)
+    first = convs[0].conv if layer is PartialConv2d else convs[0].feature if layer is GatedConv2d else convs[0]
+    assert first.in_channels == (2 if kind in ("plain conv + mask", "gated conv") else 1)
+
+
+def test_inpainting_net_without_mask_cannot_tell_a_hole_from_a_black_pixel():
+    torch.manual_seed(0)
+    masked = torch.rand(2, 1, 8, 8)
+    masked[:, :, 2:5, 2:5] = 0
+    holes = torch.zeros(2, 1, 8, 8)
+    holes[:, :, 2:5, 2:5] = 1
+    blind, told = InpaintingNet("plain conv, no mask", 3), InpaintingNet("plain conv + mask", 3)
+    with torch.no_grad():
+        assert torch.equal(blind(masked, holes), blind(masked, torch.zeros_like(holes)))
+        assert not torch.equal(told(masked, holes), told(masked, torch.zeros_like(holes)))
+
+
+def test_gated_width_5_matches_plain_width_7_within_5_percent():
+    def count(net):
+        return sum(p.numel() for p in net.parameters())
+
+    counts = [count(InpaintingNet(kind, 5 if kind == "gated conv" else 7)) for kind in INPAINTING_KINDS]
+    assert max(counts) / min(counts) < 1.05
+
+
+def test_inpainting_net_rejects_an_unknown_kind_and_a_bad_width():
+    with pytest.raises(ValueError, match="kind"):
+        InpaintingNet("gated", 4)
+    with pytest.raises(ValueError, match="width"):
+        InpaintingNet("gated conv", 0)
+
+
+def test_hole_l1_counts_only_the_hole_pixels():
+    target = torch.zeros(1, 1, 4, 4)
+    holes = torch.zeros(1, 1, 4, 4)
+    holes[0, 0, 0, :2] = 1
+
+    def model(masked, holes):
+        out = torch.full((1, 1, 4, 4), 0.5)
+        out[0, 0, 3, 3] = 1.0                     # a wrong known pixel: not counted
+        return out
+
+    assert float(hole_l1(model, target, holes, target)) == pytest.approx(2 * 0.5 / 16)
+    assert l1_in_holes(model(target, holes), target, holes) == pytest.approx(0.5)
+
+
+def test_l1_by_distance_pools_the_last_ring_and_matches_a_direct_mean():
+    holes = torch.zeros(1, 1, 9, 9)
+    holes[0, 0, 1:8, 1:8] = 1                     # distances 1, 2, 3, 4 from the border inwards
+    target = torch.zeros(1, 1, 9, 9)
+    distance = distance_to_known(holes)
+    prediction = distance / 10                    # error = distance / 10
+    assert l1_by_distance(prediction, target, holes, [1, 2, 3]) == pytest.approx([0.1, 0.2, (8 * 0.3 + 0.4) / 9])
+    assert np.isnan(l1_by_distance(prediction, target, holes, [1, 2, 3, 4, 5])[-1])   # an empty ring
+    with pytest.raises(ValueError, match="rings"):
+        l1_by_distance(prediction, target, holes, [2, 1])
