@@ -90,7 +90,9 @@ def sphere_digit_net(kind: str) -> nn.Module:
     - ``"equirect-pole"``: the same with circular padding of the width and padding over the pole;
     - ``"equirect-latitude"``: the pole-padded net with a sin-latitude input channel first;
     - ``"spherephd"``: :class:`cnnbook.nn.PHDConv` on (N, 1, F) face values (10-tap kernels);
-    - ``"meshconv"``: :class:`cnnbook.nn.MeshConv` on (N, 1, V) vertex values.
+    - ``"meshconv"``: :class:`cnnbook.nn.MeshConv` on (N, 1, V) vertex values, with
+      ``rescale=True`` (operators of order 1; with the raw area-normalised Laplacian this net
+      does not train on digits at random positions).
 
     Each is conv (8 or 16 channels) -> BN -> ReLU -> pool, twice, then a conv to 10 channels and a
     global max: (N, 10) logits.
@@ -110,6 +112,6 @@ def sphere_digit_net(kind: str) -> nn.Module:
             PHDConv(8, 16), nn.BatchNorm1d(16), nn.ReLU(), PHDPool(),
             PHDConv(16, 10), nn.AdaptiveMaxPool1d(1), nn.Flatten())
     return nn.Sequential(
-        MeshConv(1, 16, 3), nn.BatchNorm1d(16), nn.ReLU(), MeshPool(),
-        MeshConv(16, 32, 2), nn.BatchNorm1d(32), nn.ReLU(), MeshPool(),
-        MeshConv(32, 10, 1), nn.AdaptiveMaxPool1d(1), nn.Flatten())
+        MeshConv(1, 16, 3, rescale=True), nn.BatchNorm1d(16), nn.ReLU(), MeshPool(),
+        MeshConv(16, 32, 2, rescale=True), nn.BatchNorm1d(32), nn.ReLU(), MeshPool(),
+        MeshConv(32, 10, 1, rescale=True), nn.AdaptiveMaxPool1d(1), nn.Flatten())

@@ -1,16 +1,18 @@
 """Accuracy against latitude: which networks recognise a digit wherever it sits on the sphere?
 
-Every network is trained on upright digits at area-uniform random positions on the sphere ("N"),
-or on digits under uniformly random 3-D rotations ("R"), and tested
+Every network is trained on upright digits at area-uniform random positions on the sphere ("N")
+(with ``--rotated-training`` also on digits under uniformly random 3-D rotations, "R"), and tested
 
 - at fixed |latitude| (0, 30, 60, 75 and 85 degrees) with a random longitude (upright digits),
 - on upright digits at area-uniform random positions (N), and on randomly rotated digits (R).
 
 Arms: three equirectangular CNNs (zero padding; circular padding with padding over the pole; the
 same plus a sin-latitude channel), SpherePHD (icosahedral faces) and MeshConv (icosphere vertices),
-all of about the same size. The seeds of each arm train at once (cnnbook.train.fit_seeds).
+all of about the same size. The seeds of each arm train at once (cnnbook.train.fit_seeds): Adam at
+learning rate LR for the arm's steps, then a quarter as many steps at LR / 10 (fresh Adam state),
+so that the training loss flattens.
 
-Usage:  python experiments/spherical_latitude.py [--smoke] [--jobs N] [--out FILE]
+Usage:  python experiments/spherical_latitude.py [--smoke] [--jobs N] [--out FILE] [--rotated-training]
         make experiments
 Writes book/spherical/results/latitude.json (or FILE). --smoke runs a tiny version in seconds.
 """
@@ -35,15 +37,16 @@ from experiments._results import ROOT, cpu_seconds, write_results
 SEEDS = [0, 1, 2]
 LATITUDES = [0, 30, 60, 75, 85]
 LEVEL, FOV = 3, 1.0
-ARMS = {  # name: (network kind for cnnbook.models.sphere_digit_net, input field, Adam steps)
-    "equirect CNN, zero padding": ("equirect-zeros", "equirect", 600),
-    "equirect CNN, circular + pole padding": ("equirect-pole", "equirect", 600),
-    "equirect CNN, pole padding + latitude channel": ("equirect-latitude", "equirect", 600),
-    "SpherePHD": ("spherephd", "faces", 1500),
-    "MeshConv": ("meshconv", "vertices", 800),
+ARMS = {  # name: (network kind for cnnbook.models.sphere_digit_net, input field, Adam steps at LR)
+    "SpherePHD": ("spherephd", "faces", 2000),
+    "MeshConv": ("meshconv", "vertices", 1600),
+    "equirect CNN, zero padding": ("equirect-zeros", "equirect", 800),
+    "equirect CNN, circular + pole padding": ("equirect-pole", "equirect", 800),
+    "equirect CNN, pole padding + latitude channel": ("equirect-latitude", "equirect", 800),
 }
 TRAININGS = {"N": dict(placement="uniform"), "R": dict(rotate=True)}
-BATCH_SIZE, LR = 16, 1e-2
+TESTS = TRAININGS
+BATCH_SIZE, LR, LR_DROP = 16, 3e-3, 10
 
 _DATA: dict = {}
 
@@ -53,7 +56,7 @@ def make_data(n_train: int, n_test: int, latitudes: list[int]) -> dict:
     data = {"train": {name: make_sphere_digits(n_train, level=LEVEL, fov=FOV, seed=1, **kw)
                       for name, kw in TRAININGS.items()},
             "test": {name: make_sphere_digits(n_test, level=LEVEL, fov=FOV, seed=2, start=1200, **kw)
-                     for name, kw in TRAININGS.items()}}
+                     for name, kw in TESTS.items()}}
     for lat in latitudes:
         data["test"][f"lat {lat}"] = make_sphere_digits(n_test, level=LEVEL, fov=FOV, start=1200,
                                                          placement="latitude", latitude=float(lat), seed=100 + lat)
@@ -66,9 +69,15 @@ def run_job(job: tuple[str, str, int, list[int]]) -> tuple[str, str, dict]:
     torch.set_num_threads(1)
     kind, field, _ = ARMS[arm]
     train = _DATA["train"][training]
-    models, histories = fit_seeds(lambda: sphere_digit_net(kind), seeds, [getattr(train, field), train.labels],
-                                  lambda m, x, y: F.cross_entropy(m(x), y), steps=steps, batch_size=BATCH_SIZE,
-                                  lr=LR, desc=f"{arm} [{training}]")
+    tensors, loss = [getattr(train, field), train.labels], lambda m, x, y: F.cross_entropy(m(x), y)
+    models, histories = fit_seeds(lambda: sphere_digit_net(kind), seeds, tensors, loss, steps=steps,
+                                  batch_size=BATCH_SIZE, lr=LR, desc=f"{arm} [{training}]")
+    # Second phase: the trained models go on at LR / LR_DROP (make_model hands them back in seed order).
+    trained = iter(models)
+    models, more = fit_seeds(lambda: next(trained).train(), seeds, tensors, loss, steps=max(1, steps // 4),
+                             batch_size=BATCH_SIZE, lr=LR / LR_DROP, desc=f"{arm} [{training}], lr / {LR_DROP}")
+    histories = [h + m for h, m in zip(histories, more)]
+    steps = len(histories[0])
     result: dict = {"steps": steps, "accuracy": {}}
     with torch.no_grad():
         for test_name, test in _DATA["test"].items():
@@ -88,20 +97,23 @@ def main() -> None:
     parser.add_argument("--smoke", action="store_true", help="a tiny run (seconds) that checks the script works")
     parser.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
     parser.add_argument("--out", type=Path, default=ROOT / "book" / "spherical" / "results" / "latitude.json")
+    parser.add_argument("--rotated-training", action="store_true", help="also train every arm on rotated digits (R)")
     args = parser.parse_args()
     wall, cpu = time.perf_counter(), cpu_seconds()
     seeds, latitudes = ([0, 1], [0, 60]) if args.smoke else (SEEDS, LATITUDES)
     n_train, n_test = (48, 24) if args.smoke else (1200, 597)
+    trainings = list(TRAININGS) if args.rotated_training else ["N"]
     _DATA.update(make_data(n_train, n_test, latitudes))
     jobs = [(arm, training, 3 if args.smoke else steps, seeds)
-            for arm, (_, _, steps) in ARMS.items() for training in TRAININGS]
+            for arm, (_, _, steps) in ARMS.items() for training in trainings]
     with multiprocessing.get_context("fork").Pool(args.jobs) as pool:
         done = pool.map(run_job, jobs, chunksize=1)
     results: dict = {arm: {} for arm in ARMS}
     for arm, training, result in done:
         results[arm][training] = result
     config = dict(latitudes=latitudes, level=LEVEL, fov=FOV, n_train=n_train, n_test=n_test,
-                  batch_size=BATCH_SIZE, lr=LR, smoke=args.smoke, trainings=list(TRAININGS),
+                  batch_size=BATCH_SIZE, lr=LR, lr_drop=LR_DROP, final_steps="a quarter of the steps at lr / lr_drop",
+                  smoke=args.smoke, trainings=trainings,
                   arms={arm: dict(network=kind, input=field) for arm, (kind, field, _) in ARMS.items()})
     write_results(args.out, seeds=seeds, config=config, results=results, wall_start=wall, cpu_start=cpu)
     print(f"wrote {args.out}")

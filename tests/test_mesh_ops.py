@@ -145,3 +145,44 @@ def test_east_north_is_a_right_handed_frame_in_each_face(level):
     np.testing.assert_allclose(np.cross(east, north), normal, atol=1e-12)            # east x north = outward n
     assert (east[:, 1] == 0).all()                                                    # east is horizontal
     assert (north[:, 1] > 0).all()                                                    # north points up (+y)
+
+
+@pytest.mark.parametrize("level", [1, 2, 3])
+def test_rescaled_meshconv_is_the_plain_layer_with_coefficients_scaled_by_powers_of_the_edge_length(level):
+    import torch
+    from cnnbook.nn.mesh import MeshConv, mesh_edge_length
+
+    torch.manual_seed(level)
+    plain = MeshConv(3, 2, level).double()
+    torch.manual_seed(level)
+    rescaled = MeshConv(3, 2, level, rescale=True).double()
+    h = mesh_edge_length(level)
+    with torch.no_grad():
+        plain.coeffs.copy_(rescaled.coeffs * torch.tensor([1.0, h ** 2, h, h], dtype=torch.float64))
+    x = torch.randn(4, 3, 10 * 4 ** level + 2, dtype=torch.float64)
+    torch.testing.assert_close(rescaled(x), plain(x))
+
+
+@pytest.mark.parametrize("level", [2, 3, 4])
+def test_rescaled_operators_are_of_order_one_while_the_plain_laplacian_grows_fourfold_per_level(level):
+    import torch
+    from cnnbook.nn.mesh import MeshConv
+
+    def largest_row_sums(layer):
+        dense = layer.operators.to_dense().abs().reshape(3, layer.num_vertices, -1).sum(-1)
+        return dense.max(dim=1).values  # (Laplacian, EW, NS)
+
+    rescaled = largest_row_sums(MeshConv(1, 1, level, rescale=True))
+    assert (rescaled < 12).all() and (rescaled > 0.5).all()
+    plain = largest_row_sums(MeshConv(1, 1, level))[0]
+    assert plain > 4 ** level * 5
+
+
+def test_mesh_edge_length_halves_per_level_and_rescale_must_be_a_bool():
+    from cnnbook.nn.mesh import MeshConv, mesh_edge_length
+
+    assert abs(mesh_edge_length(0) - 1.0515) < 1e-3   # the icosahedron's chord on the unit sphere
+    ratios = [mesh_edge_length(l) / mesh_edge_length(l + 1) for l in range(4)]
+    assert all(1.8 < r < 2.0 for r in ratios)
+    with pytest.raises(TypeError, match="rescale"):
+        MeshConv(1, 1, 2, rescale=1)
