@@ -19,6 +19,10 @@ export PYTHONHASHSEED := 0
 # the book's small tensors a second thread per process only spins (it doubled the CPU time of training).
 export OMP_NUM_THREADS ?= 1
 export MKL_NUM_THREADS ?= 1
+# pip installs without byte-compiling (--no-compile): compiling all of torch, scipy and the book toolchain
+# took about 100 s of the setup. Python then writes each module's .pyc the first time it is imported,
+# which needs bytecode writing on even where the machine's environment turns it off.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: setup book test check-perturbed bench-notebooks experiments student lab browser clean
 
@@ -27,7 +31,7 @@ setup: $(VENV)/.installed _vendor/site/mathjax/tex-chtml.js
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[book,test,teach,lab]"
+	$(PY) -m pip install --quiet --no-compile -e ".[book,test,teach,lab]"
 	touch $@
 
 # MathJax 3 is served from the built site so math renders offline (no CDN).
