@@ -10,7 +10,10 @@ needs many more columns near the poles. This module computes
 - :func:`sphconv_kernel_sizes`: per-row (k_h, k_w) that contain every tap and its bilinear
   neighbours (the footprint of the projected kernel), for :class:`cnnbook.nn.SphConv2d`;
 - :func:`tangent_plane_conv`: the exact output of a source kernel applied on the tangent planes
-  (bilinear sampling of the equirectangular image), the "Exact" target of kernel-wise distillation.
+  (bilinear sampling of the equirectangular image), the "Exact" target of kernel-wise distillation;
+- :func:`fit_row_kernels`: per-row kernels fitted to such targets by linear least squares (the
+  closed-form solution of kernel-wise distillation for one linear layer), and
+  :func:`apply_row_kernels`, which applies them with pole or zero padding of the rows.
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ from cnnbook.functional._args import as_array
 from cnnbook.sphere.equirect import camera_basis, direction_to_pixel, pixel_latitudes, sample_equirect
 from cnnbook._validation import positive_int
 
-__all__ = ["kernel_tap_offsets", "kernel_footprint", "sphconv_kernel_sizes", "tangent_plane_conv"]
+__all__ = ["kernel_tap_offsets", "kernel_footprint", "sphconv_kernel_sizes", "tangent_plane_conv", "fit_row_kernels",
+           "apply_row_kernels"]
 
 
 def _check_odd_kernel(kernel_size: Any) -> int:
@@ -145,3 +149,139 @@ def tangent_plane_conv(image: Any, weight: Any) -> np.ndarray:
     taps = sample_equirect(np.moveaxis(image, 0, -1), cols, rows)  # (H, W, k, k, C_in)
     out = np.einsum("hwabc,ocab->ohw", taps, weight)
     return out[0] if squeeze else out
+
+
+def _row_setup(images: Any, kernel_sizes: Any, tied: Any, vertical: Any) -> tuple[Any, list[tuple[int, int]], int, int]:
+    """Check the shared arguments of :func:`fit_row_kernels` and :func:`apply_row_kernels`."""
+    import torch
+
+    from cnnbook.functional._args import pair
+
+    if not isinstance(images, torch.Tensor) or images.dim() != 4:
+        raise ValueError(f"images must be a 4-D tensor (N, C_in, H, W), got {getattr(images, 'shape', type(images).__name__)}")
+    if not isinstance(tied, bool):
+        raise TypeError(f"tied must be a bool, got {type(tied).__name__}")
+    if vertical not in ("pole", "zeros"):
+        raise ValueError(f"vertical must be 'pole' or 'zeros', got {vertical!r}")
+    height, width = images.shape[2], images.shape[3]
+    if isinstance(kernel_sizes, (str, bytes)) or not hasattr(kernel_sizes, "__len__"):
+        raise TypeError(f"kernel_sizes must be a sequence of {height} kernel sizes, got {type(kernel_sizes).__name__}")
+    if len(kernel_sizes) != height:
+        raise ValueError(f"kernel_sizes must have one entry per row (H={height}), got {len(kernel_sizes)}")
+    sizes = [pair(k, "kernel_sizes") for k in kernel_sizes]
+    for v, (kh, kw) in enumerate(sizes):
+        if kh < 1 or kw < 1 or kh % 2 == 0 or kw % 2 == 0:
+            raise ValueError(f"kernel_sizes must hold odd positive sizes, got {(kh, kw)} at row {v}")
+        if tied and sizes[height - 1 - v] != (kh, kw):
+            raise ValueError(f"kernel_sizes must be symmetric about the equator when tied=True: row {v} has "
+                             f"{(kh, kw)} but row {height - 1 - v} has {sizes[height - 1 - v]}")
+    pad_h = max(kh for kh, _ in sizes) // 2
+    pad_w = max(kw for _, kw in sizes) // 2
+    if pad_w > width or pad_h > height:
+        raise ValueError(f"kernels up to {2 * pad_h + 1}x{2 * pad_w + 1} do not fit images of size {height}x{width}")
+    if vertical == "pole" and width % 2:
+        raise ValueError(f"vertical='pole' needs an even width W (rows beyond a pole are rolled by W/2), got W={width}")
+    return images, sizes, pad_h, pad_w
+
+
+def _row_patches(padded: Any, v: int, size: tuple[int, int], pad_h: int, pad_w: int, width: int, flip: bool) -> Any:
+    """Patches read by row v's kernel: (N * W, C_in * k_h * k_w), ordered like ``conv2d`` weights."""
+    import torch.nn.functional as F
+
+    kh, kw = size
+    top, left = v + pad_h - kh // 2, pad_w - kw // 2
+    slab = padded[:, :, top: top + kh, left: left + width + kw - 1]
+    if flip:
+        slab = slab.flip(2)
+    cols = F.unfold(slab, (kh, kw))                     # (N, C_in kh kw, W)
+    return cols.transpose(1, 2).reshape(-1, cols.shape[1])
+
+
+def fit_row_kernels(images: Any, targets: Any, kernel_sizes: Any, *, tied: bool = False, bias: bool = True,
+                    vertical: str = "pole") -> tuple[list[Any], Any]:
+    """Fit one kernel per row (a SphConv layer) to target outputs by linear least squares.
+
+    ``images`` is (N, C_in, H, W) and ``targets`` (N, C_out, H, W), float tensors;
+    ``kernel_sizes`` holds H odd sizes (ints or (k_h, k_w) pairs), as for :class:`cnnbook.nn.SphConv2d`.
+    The images are padded as that layer pads them: circularly along the width, and over the poles
+    (``vertical='pole'``: the row r beyond a pole is row r rolled by W/2) or with zeros
+    (``vertical='zeros'``). Let p_{n,v,u} in R^P, P = C_in k_h k_w, be the padded patch that row
+    v's kernel reads at column u, and y_{n,v,u} in R^{C_out} the target there. Row v's kernel K_v
+    (C_out x P) and bias b_v solve
+
+        min_{K_v, b_v}  sum_{n, u} || y_{n,v,u} - K_v p_{n,v,u} - b_v ||^2,
+
+    that is [K_v b_v]^T = A^+ Y with A the (N W) x (P + 1) matrix of patches (and a column of ones
+    for the bias) and Y the (N W) x C_out targets: the minimum-norm solution, from an SVD
+    (``torch.linalg.lstsq`` with driver ``'gelsd'``), so rank-deficient rows are fine. With
+    ``tied=True``, row H-1-v uses K_v flipped upside down (as ``SphConv2d(..., tied=True)`` does),
+    so the equations of both rows, the southern patches flipped, are solved together.
+
+    Returns ``(weights, bias)``: a list of ceil(H/2) (tied) or H kernels, each
+    (C_out, C_in, k_h, k_w), and a (number of kernels, C_out) tensor of biases (``None`` without
+    ``bias``), laid out like ``SphConv2d.weights`` and ``SphConv2d.bias``.
+    """
+    import torch
+
+    from cnnbook.nn.spherical import circular_pad2d
+
+    if not isinstance(bias, bool):
+        raise TypeError(f"bias must be a bool, got {type(bias).__name__}")
+    images, sizes, pad_h, pad_w = _row_setup(images, kernel_sizes, tied, vertical)
+    if not isinstance(targets, torch.Tensor) or targets.dim() != 4:
+        raise ValueError(f"targets must be a 4-D tensor (N, C_out, H, W), got {getattr(targets, 'shape', type(targets).__name__)}")
+    n, _, height, width = images.shape
+    if targets.shape[0] != n or targets.shape[2:] != images.shape[2:]:
+        raise ValueError(f"targets must be (N={n}, C_out, {height}, {width}) to match images, got {tuple(targets.shape)}")
+    if not images.is_floating_point() or targets.dtype != images.dtype:
+        raise TypeError(f"images and targets must be floating tensors of one dtype, got {images.dtype} and {targets.dtype}")
+    c_out = targets.shape[1]
+    padded = circular_pad2d(images, (pad_w, pad_w, pad_h, pad_h), vertical=vertical)
+    n_kernels = (height + 1) // 2 if tied else height
+    weights, biases = [], []
+    for v in range(n_kernels):
+        rows = [v] if not tied or v == height - 1 - v else [v, height - 1 - v]
+        a = torch.cat([_row_patches(padded, r, sizes[v], pad_h, pad_w, width, flip=r != v) for r in rows])
+        y = torch.cat([targets[:, :, r, :].transpose(1, 2).reshape(-1, c_out) for r in rows])
+        if bias:
+            a = torch.cat([a, a.new_ones(a.shape[0], 1)], dim=1)
+        solution = torch.linalg.lstsq(a, y, driver="gelsd").solution      # (P [+ 1], C_out)
+        kh, kw = sizes[v]
+        weights.append(solution[: a.shape[1] - bias].T.reshape(c_out, images.shape[1], kh, kw).contiguous())
+        if bias:
+            biases.append(solution[-1])
+    return weights, (torch.stack(biases) if bias else None)
+
+
+def apply_row_kernels(images: Any, weights: Any, bias: Any, kernel_sizes: Any, *, tied: bool = False,
+                      vertical: str = "pole") -> Any:
+    """Apply per-row kernels (as returned by :func:`fit_row_kernels`) with pole or zero row padding.
+
+    ``images`` (N, C_in, H, W) -> (N, C_out, H, W):
+    y[n, :, v, u] = b_v + K_v p_{n,v,u}, with the patches p of :func:`fit_row_kernels` (padded the
+    same way, ``vertical='pole'`` or ``'zeros'``) and, when ``tied``, K_{H-1-v} = K_v flipped upside
+    down. With ``vertical='pole'`` this is exactly ``SphConv2d``'s forward pass with these weights.
+    """
+    import torch
+
+    from cnnbook.nn.spherical import circular_pad2d
+
+    images, sizes, pad_h, pad_w = _row_setup(images, kernel_sizes, tied, vertical)
+    n, _, height, width = images.shape
+    n_kernels = (height + 1) // 2 if tied else height
+    if len(weights) != n_kernels:
+        raise ValueError(f"weights must hold {n_kernels} kernels for H={height} (tied={tied}), got {len(weights)}")
+    padded = circular_pad2d(images, (pad_w, pad_w, pad_h, pad_h), vertical=vertical)
+    rows = []
+    for v in range(height):
+        k = min(v, height - 1 - v) if tied else v
+        kernel = weights[k]
+        if tuple(kernel.shape[2:]) != sizes[v] or kernel.shape[1] != images.shape[1]:
+            raise ValueError(f"weights[{k}] must be (C_out, {images.shape[1]}, {sizes[v][0]}, {sizes[v][1]}), "
+                             f"got {tuple(kernel.shape)}")
+        patches = _row_patches(padded, v, sizes[v], pad_h, pad_w, width, flip=tied and k != v)
+        out = patches @ kernel.reshape(kernel.shape[0], -1).T                          # (N W, C_out)
+        if bias is not None:
+            out = out + bias[k]
+        rows.append(out.reshape(n, width, -1).transpose(1, 2))
+    return torch.stack(rows, dim=2)
