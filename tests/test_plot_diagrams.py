@@ -22,7 +22,10 @@ from cnnbook.plot.diagrams import (  # noqa: E402
     show_im2col,
     show_kernel_volume,
     show_receptive_field_growth,
+    show_unet,
 )
+from cnnbook.nn.blocks import UNet  # noqa: E402
+from cnnbook.train import count_parameters  # noqa: E402
 from tests._book import ROOT  # noqa: E402
 
 
@@ -219,6 +222,109 @@ def test_conv_pipeline_computes_the_conv_and_pool_of_pytorch_and_joins_four_pane
 def test_conv_pipeline_rejects_bad_arguments(kwargs, name):
     with pytest.raises(ValueError, match=name):
         show_conv_pipeline(**kwargs)
+
+
+# ---------------------------------------------------------------------------------------------- U-Net
+
+def _drawn_shapes(fig: Figure) -> dict[str, tuple[int, int, int]]:
+    """The labels with gid "shape <key>", read back as (C, H, W); a concatenation's "(a + b)" is summed."""
+    out = {}
+    for t in fig.axes[0].texts:
+        gid = t.get_gid() or ""
+        if gid.startswith("shape "):
+            channels, h, w = t.get_text().split(" x ")
+            out[gid[len("shape "):]] = (sum(int(c) for c in channels.strip("()").split(" + ")), int(h), int(w))
+    return out
+
+
+def _ceil_halvings(side: int, times: int) -> list[int]:
+    sides = [side]
+    for _ in range(times):
+        sides.append(-(-sides[-1] // 2))
+    return sides
+
+
+@pytest.mark.parametrize("depth, base, c_in, c_out, size, mode, skips", [
+    (2, 16, 3, 1, (37, 45), "bilinear", True),
+    (1, 4, 1, 2, 8, "nearest", True),
+    (3, 8, 1, 1, (64, 33), "transposed", True),
+    (4, 2, 2, 3, 21, "bilinear", False),
+    (3, 5, 1, 1, 1, "nearest", False),
+])
+def test_unet_figure_labels_every_block_with_the_size_halved_by_each_encoder(depth, base, c_in, c_out, size, mode,
+                                                                               skips):
+    fig, shapes = show_unet(depth, base, c_in, c_out, size, mode=mode, skips=skips)
+    h, w = size if isinstance(size, tuple) else (size, size)
+    hs, ws = _ceil_halvings(h, depth), _ceil_halvings(w, depth)
+    widths = [base * 2 ** level for level in range(depth + 1)]
+    expected = {"input": (c_in, h, w), "stem": (widths[0], h, w), "output": (c_out, h, w)}
+    for level in range(1, depth + 1):
+        expected[f"encoder {level}"] = (widths[level], hs[level], ws[level])
+        expected[f"decoder {level}"] = (widths[level - 1], hs[level - 1], ws[level - 1])
+        expected[f"concat {level}"] = ((2 if skips else 1) * widths[level - 1], hs[level - 1], ws[level - 1])
+        expected[f"fuse {level}"] = (widths[level - 1], hs[level - 1], ws[level - 1])
+    assert shapes == expected
+    # each upsampled map is drawn as the right part of its concatenation, not labelled on its own
+    assert _drawn_shapes(fig) == {k: v for k, v in expected.items() if not k.startswith("decoder")}
+
+
+def test_unet_figure_shapes_are_those_of_the_network_forward_pass():
+    torch.manual_seed(0)
+    net = UNet(2, 1, (6, 12, 24))
+    seen = {}
+
+    def keep(name, tensor):                       # a hook that returns None leaves the forward pass alone
+        seen[name] = tuple(tensor.shape[1:])
+
+    net.encoders[1].register_forward_hook(lambda m, a, out: keep("encoder 2", out))
+    net.fuse[0].register_forward_pre_hook(lambda m, a: keep("concat 1", a[0]))
+    assert net(torch.zeros(1, 2, 29, 30)).shape == (1, 1, 29, 30)
+    _, shapes = show_unet(depth=2, base_channels=6, in_channels=2, size=(29, 30))
+    assert shapes["encoder 2"] == seen["encoder 2"] == (24, 8, 8)
+    assert shapes["concat 1"] == seen["concat 1"] == (12, 29, 30)
+
+
+@pytest.mark.parametrize("skips", [True, False])
+def test_unet_figure_draws_one_skip_arrow_per_level_only_with_skips(skips):
+    fig, _ = show_unet(depth=3, base_channels=4, size=16, skips=skips)
+    arrows = sorted(t.get_gid() for t in fig.axes[0].texts if (t.get_gid() or "").startswith("skip "))
+    assert arrows == (["skip 1", "skip 2", "skip 3"] if skips else [])
+    concat = [t.get_text() for t in fig.axes[0].texts if t.get_gid() == "shape concat 1"]
+    assert concat == (["(4 + 4) x 16 x 16"] if skips else ["4 x 16 x 16"])
+
+
+@pytest.mark.parametrize("mode, skips", [("bilinear", True), ("transposed", True), ("nearest", False)])
+def test_unet_figure_title_gives_the_parameter_count_of_the_drawn_network(mode, skips):
+    fig, _ = show_unet(depth=2, base_channels=8, in_channels=3, out_channels=2, size=20, mode=mode, skips=skips)
+    n = count_parameters(UNet(3, 2, (8, 16, 32), mode=mode, skips=skips))
+    assert f"{n:,} parameters" in fig.axes[0].get_title()
+
+
+def test_unet_figure_boxes_get_shorter_with_each_level_down():
+    fig, shapes = show_unet(depth=3, base_channels=4, size=64)
+    boxes = [p for p in fig.axes[0].patches if isinstance(p, Rectangle)]
+    assert len(boxes) == len(shapes)              # a concatenation is two rectangles: skip and upsampled map
+    heights = {round(p.get_y() + p.get_height() / 2, 6): round(p.get_height(), 6) for p in boxes}
+    by_level = [heights[y] for y in sorted(heights, reverse=True)]    # top level first
+    assert len(by_level) == 4 and by_level == sorted(by_level, reverse=True) and len(set(by_level)) == 4
+
+
+@pytest.mark.parametrize("kwargs, error, name", [
+    (dict(depth=0), ValueError, "depth"),
+    (dict(depth=5), ValueError, "depth"),
+    (dict(depth=2.0), TypeError, "depth"),
+    (dict(base_channels=0), ValueError, "base_channels"),
+    (dict(size=0), ValueError, "size"),
+    (dict(size=(8,)), ValueError, "size"),
+    (dict(size=(8, 0)), ValueError, "size"),
+    (dict(in_channels=0), ValueError, "in_channels"),
+    (dict(out_channels=-1), ValueError, "out_channels"),
+    (dict(mode="cubic"), ValueError, "mode"),
+    (dict(skips="yes"), TypeError, "skips"),
+])
+def test_unet_figure_rejects_bad_arguments(kwargs, error, name):
+    with pytest.raises(error, match=name):
+        show_unet(**kwargs)
 
 
 # ---------------------------------------------------------------------------------------------- landing page

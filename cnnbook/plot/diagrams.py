@@ -7,7 +7,9 @@ can assert that the picture agrees with the function it illustrates.
 - :func:`show_im2col`: every kernel window of a small input becomes one column of the im2col matrix;
 - :func:`show_kernel_volume`: a C_in × k × k kernel over a multi-channel input, and the 4-D weight;
 - :func:`show_receptive_field_growth`: the input pixels that reach one output pixel after 1, 2, 3 layers;
-- :func:`show_conv_pipeline`: image → kernel → feature map → pooled map (the landing-page strip).
+- :func:`show_conv_pipeline`: image → kernel → feature map → pooled map (the landing-page strip);
+- :func:`show_unet`: the blocks of :class:`cnnbook.nn.blocks.UNet`, down, across and up, with the
+  channel counts and spatial sizes that the network itself produces.
 """
 
 from __future__ import annotations
@@ -21,14 +23,14 @@ from matplotlib.figure import Figure
 from matplotlib.colors import to_rgb
 from matplotlib.patches import ConnectionPatch, Patch, Rectangle
 
-from cnnbook._validation import integer, positive_int
+from cnnbook._validation import boolean, integer, positive_int
 from cnnbook.functional.conv import conv2d, conv_output_size, im2col
 from cnnbook.functional.pooling import max_pool2d
 from cnnbook.functional.receptive_field import receptive_field
 from cnnbook.plot import IMAGE_CMAP, SIGNED_CMAP, show_kernel
 
 __all__ = ["WINDOW_COLOURS", "show_im2col", "show_kernel_volume", "show_receptive_field_growth",
-           "show_conv_pipeline"]
+           "show_conv_pipeline", "show_unet"]
 
 #: One colour per window, per layer or per channel (matplotlib's "tab10" cycle).
 WINDOW_COLOURS = tuple(plt.get_cmap("tab10").colors)
@@ -418,3 +420,175 @@ def show_conv_pipeline(image, kernel, pool_size: int = 4, kernel_name: str = "ke
         arrow.set_gid(f"arrow: {label}")
         fig.add_artist(arrow)
     return fig, {"feature_map": feature, "pooled": pooled}
+
+
+# ----------------------------------------------------------------------------------------------
+# U-Net: encoder blocks down, decoder blocks up, skips across
+# ----------------------------------------------------------------------------------------------
+
+_UNET_COLOURS = {"input": "0.85", "stem": WINDOW_COLOURS[0], "encoder": WINDOW_COLOURS[0],
+                 "decoder": WINDOW_COLOURS[1], "skip": WINDOW_COLOURS[2], "fuse": WINDOW_COLOURS[4],
+                 "output": "0.6"}
+_UPSAMPLING = {"bilinear": "bilinear x2, 3x3 conv", "nearest": "nearest x2, 3x3 conv",
+               "transposed": "ConvT k=4, s=2"}
+
+
+def _unet_shapes(net, x) -> dict[str, tuple[int, int, int]]:
+    """Run ``net`` (a :class:`cnnbook.nn.blocks.UNet`) on ``x`` and record (C, H, W) after every block.
+
+    Keys: ``"input"``, ``"stem"``, ``"encoder l"`` (l = 1..L), ``"decoder l"`` (the upsampled map that
+    meets level l - 1, cropped to the skip's size), ``"concat l"`` (what ``fuse[l - 1]`` reads: skip and
+    upsampled map concatenated, or the upsampled map alone without skips), ``"fuse l"`` and ``"output"``.
+    """
+    import torch
+
+    shapes: dict[str, tuple[int, int, int]] = {"input": tuple(int(v) for v in x.shape[1:])}
+
+    def record(name, pre=False):
+        def hook(module, args, output=None):
+            tensor = args[0] if pre else output
+            shapes[name] = tuple(int(v) for v in tensor.shape[1:])
+        return hook
+
+    handles = [net.stem.register_forward_hook(record("stem")), net.head.register_forward_hook(record("output"))]
+    for level, (encoder, decoder, fuse) in enumerate(zip(net.encoders, net.decoders, net.fuse), start=1):
+        handles += [encoder.register_forward_hook(record(f"encoder {level}")),
+                    decoder.register_forward_hook(record(f"decoder {level}")),
+                    fuse.register_forward_pre_hook(record(f"concat {level}", pre=True)),
+                    fuse.register_forward_hook(record(f"fuse {level}"))]
+    was_training = net.training
+    try:
+        net.eval()
+        with torch.no_grad():
+            net(x)
+    finally:
+        net.train(was_training)
+        for handle in handles:
+            handle.remove()
+    return shapes
+
+
+def show_unet(depth: int = 2, base_channels: int = 16, in_channels: int = 1, out_channels: int = 1,
+              size: int | tuple[int, int] = 64, mode: str = "bilinear", skips: bool = True
+              ) -> tuple[Figure, dict[str, tuple[int, int, int]]]:
+    """Draw ``cnnbook.nn.blocks.UNet`` as a U: encoder blocks down, decoder blocks up, skips across.
+
+    The network drawn is ``UNet(in_channels, out_channels, widths, mode, skips)`` with
+    ``widths = (b, 2b, ..., 2^depth b)`` for ``b = base_channels``, so it has ``depth`` stride-2
+    ``EncoderBlock`` layers and as many ``DecoderBlock`` layers. The figure does not compute any size itself: it
+    builds that network, runs it once on a zero input of ``size`` (an int for a square H = W, or a pair
+    (H, W)) and labels each block with the (C, H, W) it produced. Level l (one row per level, l = 0 at
+    the top) holds the maps of size ceil(H / 2^l). Each box's height grows with its spatial size and its
+    width with its channels; the skip connections are arrows across the U into the concatenation
+    (skip map and upsampled map side by side), which the fusing 3x3 conv reads.
+
+    Returns the figure and the shapes it shows, keyed ``"input"``, ``"stem"``, ``"encoder l"``,
+    ``"decoder l"``, ``"concat l"``, ``"fuse l"`` (l = 1..depth) and ``"output"``. Each label is a text
+    artist with gid ``"shape <key>"``; each skip arrow has gid ``"skip l"``.
+    """
+    depth = _int_between(depth, "depth", 1, 4)
+    base = _int_between(base_channels, "base_channels", 1, 256)
+    if isinstance(size, (tuple, list)):
+        if len(size) != 2:
+            raise ValueError(f"size must be an int or an (H, W) pair, got {size!r}")
+        h, w = (_int_between(v, "size", 1, 1024) for v in size)
+    else:
+        h = w = _int_between(size, "size", 1, 1024)
+    skips = boolean(skips, "skips")
+
+    import torch
+
+    from cnnbook.nn.blocks import UNet
+
+    widths = tuple(base * 2 ** level for level in range(depth + 1))
+    net = UNet(in_channels, out_channels, widths, mode=mode, skips=skips)   # validates channels and mode
+    shapes = _unet_shapes(net, torch.zeros(1, net.stem.conv.in_channels, h, w))
+    n_params = sum(p.numel() for p in net.parameters())
+
+    row = 2.4                                       # vertical distance between levels
+    top_w = max(shapes["input"][2], 1)
+
+    def box_size(shape):
+        c, _, side = shape
+        return 0.3 + 0.08 * np.log2(c), 0.35 + 1.25 * np.sqrt(side / top_w)
+
+    fig, ax = plt.subplots(figsize=(1.6 + 1.2 * (3 * depth + 3), 1.6 + 1.45 * (depth + 1)), layout="constrained")
+    centres: dict[str, tuple[float, float, float, float]] = {}      # key -> (x centre, y centre, width, height)
+
+    def draw(key, x, level, colour, parts=None):
+        width, height = box_size(shapes[key])
+        y = -level * row
+        if parts is None:
+            ax.add_patch(Rectangle((x - width / 2, y - height / 2), width, height, facecolor=_tint(colour, 0.55),
+                                   edgecolor="0.25", lw=0.8))
+        else:                                       # a concatenation: the skip's channels, then the upsampled map's
+            total = sum(c for c, _ in parts)
+            left = x - width / 2
+            for c, part_colour in parts:
+                part = width * c / total
+                ax.add_patch(Rectangle((left, y - height / 2), part, height, facecolor=_tint(part_colour, 0.55),
+                                       edgecolor="0.25", lw=0.8))
+                left += part
+        c, hh, ww = shapes[key]
+        channels = str(c) if parts is None else "(" + " + ".join(str(p) for p, _ in parts) + ")"
+        label = ax.text(x, y - height / 2 - 0.08, f"{channels} x {hh} x {ww}", ha="center", va="top", fontsize=7)
+        label.set_gid(f"shape {key}")
+        centres[key] = (x, y, width, height)
+
+    def arrow(start, end, text=None, colour="0.2", style="-|>", dashed=False, gid=None, ha="center"):
+        (x0, y0, w0, _), (x1, y1, w1, _) = centres[start], centres[end]
+        sign = 1 if x1 >= x0 else -1
+        note = ax.annotate("", xy=(x1 - sign * w1 / 2, y1), xytext=(x0 + sign * w0 / 2, y0),
+                           arrowprops=dict(arrowstyle=style, color=colour, lw=1.2, shrinkA=2, shrinkB=2,
+                                           linestyle="--" if dashed else "-"))
+        if gid is not None:
+            note.set_gid(gid)
+        if text is not None:                        # beside a sloping arrow, above a level one
+            dx = {"center": 0.0, "right": -0.12, "left": 0.12}[ha]
+            ax.text((x0 + x1) / 2 + dx, (y0 + y1) / 2 + (0.06 if ha == "center" else 0.0), text, ha=ha,
+                    va="bottom" if ha == "center" else "center", fontsize=6.5, color=colour)
+
+    step = 1.6
+    x = 0.0
+    draw("input", x, 0, _UNET_COLOURS["input"])
+    x += step
+    draw("stem", x, 0, _UNET_COLOURS["stem"])
+    arrow("input", "stem", "3x3 conv")
+    previous = "stem"
+    for level in range(1, depth + 1):
+        x += step
+        draw(f"encoder {level}", x, level, _UNET_COLOURS["encoder"])
+        arrow(previous, f"encoder {level}", "3x3 conv, s=2", colour=_UNET_COLOURS["encoder"], ha="right")
+        previous = f"encoder {level}"
+    skip_source = {0: "stem", **{level: f"encoder {level}" for level in range(1, depth)}}
+    for level in reversed(range(1, depth + 1)):
+        x += step
+        c_skip = shapes[skip_source[level - 1]][0]
+        parts = [(c_skip, _UNET_COLOURS["skip"]), (shapes[f"decoder {level}"][0], _UNET_COLOURS["decoder"])] \
+            if skips else None
+        draw(f"concat {level}", x, level - 1, _UNET_COLOURS["decoder"], parts)
+        arrow(previous, f"concat {level}", _UPSAMPLING[net.decoders[level - 1].mode],
+              colour=_UNET_COLOURS["decoder"], ha="left")
+        if skips:
+            arrow(skip_source[level - 1], f"concat {level}", "copy and concatenate", colour=_UNET_COLOURS["skip"],
+                  dashed=True, gid=f"skip {level}")
+        x += step
+        draw(f"fuse {level}", x, level - 1, _UNET_COLOURS["fuse"])
+        arrow(f"concat {level}", f"fuse {level}", "3x3 conv")
+        previous = f"fuse {level}"
+    x += step
+    draw("output", x, 0, _UNET_COLOURS["output"])
+    arrow(previous, "output", "1x1 conv")
+
+    handles = [Patch(facecolor=_tint(_UNET_COLOURS[k], 0.55), edgecolor="0.25", label=label) for k, label in
+               (("encoder", "stem and encoder blocks"), ("decoder", "upsampled (decoder block)"),
+                ("skip", "skip copy"), ("fuse", "fusing conv"))
+               if skips or k != "skip"]
+    ax.legend(handles=handles, loc="lower right", fontsize=7, framealpha=0.9)
+    heights = [c[3] for c in centres.values()]
+    ax.set_xlim(-0.8, x + 0.8)
+    ax.set_ylim(-depth * row - max(heights) / 2 - 0.6, max(heights) / 2 + 0.5)
+    ax.axis("off")
+    ax.set_title(f"U-Net, widths {widths}{'' if skips else ', without skips'}: {n_params:,} parameters; "
+                 "labels: channels x height x width")
+    return fig, shapes
