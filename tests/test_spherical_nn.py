@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from torch import nn
 
 from cnnbook.nn import CircularConv2d, CircularPad2d, CoordConv2d, SphConv2d
-from cnnbook.nn.spherical import circular_pad2d, coord_channels
+from cnnbook.nn.spherical import LatitudeChannel, circular_pad2d, coord_channels
 from cnnbook.sphere.kernels import kernel_tap_offsets, sphconv_kernel_sizes, tangent_plane_conv
 
 torch.set_num_threads(1)
@@ -213,6 +213,39 @@ def test_coordconv_sees_position():
         layer.conv.weight[0, 2] = 1.0
     y = layer(torch.zeros(1, 1, 4, 5, dtype=torch.float64))
     np.testing.assert_allclose(y[0, 0, 0].detach().numpy(), np.linspace(-1, 1, 5))
+
+
+# --- latitude channel --------------------------------------------------------------------------------------
+
+def _latitude_net(vertical):
+    torch.manual_seed(0)
+    return nn.Sequential(LatitudeChannel(), CircularPad2d((2, 2, 1, 1), vertical=vertical),
+                         nn.Conv2d(2, 3, (3, 5)), nn.ReLU(), nn.Conv2d(3, 2, 1)).double()
+
+
+@settings(deadline=None, max_examples=25)
+@given(h=st.integers(2, 7), half_w=st.integers(2, 6), vertical=st.sampled_from(["zeros", "pole"]), data=st.data())
+def test_latitude_channel_net_commutes_with_horizontal_rolls(h, half_w, vertical, data):
+    # The channel is computed on the unpadded map and is constant along each row, so rolling the
+    # longitude before or after the network gives the same output.
+    w = 2 * half_w
+    shift = data.draw(st.integers(-w, w))
+    net = _latitude_net(vertical)
+    x = _x(2, 1, h, w, seed=h * w)
+    torch.testing.assert_close(net(torch.roll(x, shift, dims=3)), torch.roll(net(x), shift, dims=3),
+                               rtol=1e-12, atol=1e-12)
+
+
+def test_column_channel_breaks_roll_equivariance_that_latitude_channel_keeps():
+    torch.manual_seed(0)
+    with_columns = nn.Sequential(CircularPad2d((2, 2, 1, 1)), CoordConv2d(1, 3, (3, 5)), nn.ReLU(),
+                                 nn.Conv2d(3, 2, 1)).double()
+    x, shift = _x(1, 1, 6, 12), 3
+    rolled_first = with_columns(torch.roll(x, shift, dims=3))
+    assert (rolled_first - torch.roll(with_columns(x), shift, dims=3)).abs().max() > 1e-3
+    net = _latitude_net("zeros")
+    torch.testing.assert_close(net(torch.roll(x, shift, dims=3)), torch.roll(net(x), shift, dims=3),
+                               rtol=1e-12, atol=1e-12)
 
 
 # --- SphConv ---------------------------------------------------------------------------------------------------
