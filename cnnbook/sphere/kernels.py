@@ -78,8 +78,9 @@ def sphconv_kernel_sizes(height: int, width: int, kernel_size: int = 3,
 
     This is the book's own rule, a simple stand-in for the reference code's. Su & Grauman's code
     (sammy-su/Spherical-Convolution, ``util/rf.py``, ``build_tiltRf``) instead grows each row's
-    kernel, two taps at a time, until it covers more than 95% of the pixels that the source kernel's
-    projected footprint touches, and stops at 7 x 7 = 49 taps; the source kernel's taps are spaced
+    kernel, two taps at a time (taller while uncovered pixels lie above or below, otherwise wider),
+    until it covers more than 95% of the pixels that the source kernel's projected footprint touches,
+    and gives up once the kernel holds more than 7 x 7 = 49 taps; the source kernel's taps are spaced
     by the source camera's pixel angle (its field of view over its width, 65.5 degrees over 640
     pixels there), not by the equirectangular pixel angle used here.
 
