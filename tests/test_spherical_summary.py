@@ -62,9 +62,10 @@ def _glue_references() -> list[tuple[str, str, str, str | None]]:
     return refs
 
 
-def test_summary_table_has_the_five_methods():
+def test_summary_table_has_the_baseline_and_the_five_methods():
     methods = [row[0].split(" (")[0].lower() for row in _summary_rows()]
-    assert methods == ["sphconv", "circular padding", "spherephd", "coordconv", "mesh convolution"]
+    assert methods == ["equirectangular cnn", "sphconv", "circular padding", "spherephd", "coordconv",
+                       "mesh convolution"]
 
 
 @pytest.mark.parametrize("row", _summary_rows(), ids=lambda row: row[0].split(" (")[0])
