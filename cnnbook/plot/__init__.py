@@ -10,8 +10,10 @@ Conventions (see the book's conventions page):
 Chapter-specific figures live in submodules of this package, imported from there:
 
 - ``arithmetic``: Dumoulin-style convolution grids and animations (the convolution-arithmetic gallery);
-- ``diagrams``: im2col, the 3-D kernel and 4-D weight, receptive-field growth, the landing-page strip;
+- ``diagrams``: im2col, the 3-D kernel and 4-D weight, receptive-field growth, the U-Net, the
+  landing-page strip;
 - ``groups``: grouped-convolution connectivity; ``padding``; ``dilation``; ``pooling``; ``transposed``;
+- ``gated``: the gated convolution's two branches;
 - ``sphere``: orthographic globe views of equirectangular images and icosphere face or vertex values.
 """
 
