@@ -12,7 +12,7 @@ NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.
 PERTURBED := ATEN_CPU_CAPABILITY=default ONEDNN_MAX_CPU_ISA=SSE41
 # Notebooks (files or folders) for check-perturbed and bench-notebooks; all of book/ by default.
 NOTEBOOKS ?= book
-PYTEST_ALL := $(PY) -m pytest -n 2 --dist loadfile $(NBVAL) tests book
+PYTEST_ALL := $(PY) -m pytest -p no:cacheprovider -n 2 --dist loadfile $(NBVAL) tests book
 PYTEST_PERTURBED := $(PERTURBED) $(PY) -m pytest -p no:cacheprovider -n 2 --dist loadfile $(NBVAL)
 export PYTHONHASHSEED := 0
 # One OpenMP/MKL thread per notebook kernel or pytest worker: two workers already fill the 2 cores, and on

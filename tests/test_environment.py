@@ -85,3 +85,10 @@ def test_readme_gives_exactly_two_commands_and_ci_runs_the_test_one():
     commands = [c for c in commands if c]
     assert commands == ["make book", "make test"]
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_book_build_ignores_the_caches_that_the_test_command_can_leave_behind():
+    # `make book` after `make test` once failed: Sphinx found .pytest_cache/README.md and -W turned its
+    # "not in any toctree" warning into an error.
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    assert {".pytest_cache", ".hypothesis"} <= set(config["exclude_patterns"])
