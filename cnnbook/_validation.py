@@ -11,7 +11,8 @@ Groups of helpers:
 - arrays: :func:`as_array`, :func:`check_ndim`, :func:`as_batched` (NCHW or unbatched CHW);
 - the dtype policy of :mod:`cnnbook.functional`: :func:`compute_dtype`, :func:`float_input`;
 - the convolution family: :func:`conv_hyperparameters` (stride, dilation, groups) and
-  :func:`check_groups_divide`, shared by ``conv2d`` and ``conv_transpose2d``.
+  :func:`check_groups_divide`, shared by ``conv2d`` and ``conv_transpose2d``;
+- row-dependent kernels: :func:`row_kernel_sizes`, shared by ``SphConv2d`` and ``fit_row_kernels``.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import numpy as np
 __all__ = [
     "as_array", "check_ndim", "as_batched", "integer", "positive_int", "odd_positive_int", "int_in_range",
     "boolean", "choice", "pair", "check_positive", "check_nonnegative", "compute_dtype", "float_input",
-    "conv_hyperparameters", "check_groups_divide",
+    "conv_hyperparameters", "check_groups_divide", "row_kernel_sizes",
 ]
 
 
@@ -218,3 +219,20 @@ def check_groups_divide(groups: int, channels: int, name: str) -> None:
     """Raise ``ValueError`` unless ``groups`` divides ``channels`` (described by ``name``)."""
     if channels % groups:
         raise ValueError(f"groups={groups} must divide {name}={channels}")
+
+
+def row_kernel_sizes(kernel_sizes: Any, height: int, tied: bool, name: str = "kernel_sizes") -> list[tuple[int, int]]:
+    """One odd (kh, kw) per image row, from ``height`` ints or pairs; mirror-symmetric about the
+    equator (row v and row height-1-v alike) when ``tied``."""
+    if isinstance(kernel_sizes, (str, bytes)) or not hasattr(kernel_sizes, "__len__"):
+        raise TypeError(f"{name} must be a sequence of {height} kernel sizes, got {type(kernel_sizes).__name__}")
+    if len(kernel_sizes) != height:
+        raise ValueError(f"{name} must have one entry per row (height={height}), got {len(kernel_sizes)}")
+    sizes = [pair(k, name) for k in kernel_sizes]
+    for v, (kh, kw) in enumerate(sizes):
+        if kh < 1 or kw < 1 or kh % 2 == 0 or kw % 2 == 0:
+            raise ValueError(f"{name} must hold odd positive sizes, got {(kh, kw)} at row {v}")
+        if tied and sizes[height - 1 - v] != (kh, kw):
+            raise ValueError(f"{name} must be symmetric about the equator when tied=True: row {v} has {(kh, kw)} "
+                             f"but row {height - 1 - v} has {sizes[height - 1 - v]}")
+    return sizes

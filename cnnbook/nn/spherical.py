@@ -23,6 +23,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from cnnbook._validation import row_kernel_sizes
 from cnnbook.functional._args import check_nonnegative, check_positive, pair
 
 __all__ = ["CircularPad2d", "CircularConv2d", "CoordConv2d", "SphConv2d", "LatitudeChannel", "circular_pad2d",
@@ -268,17 +269,7 @@ class SphConv2d(nn.Module):
         for name, value in (("in_channels", in_channels), ("out_channels", out_channels), ("height", height)):
             if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
                 raise ValueError(f"{name} must be a positive int, got {value!r}")
-        if isinstance(kernel_sizes, (str, bytes)) or not isinstance(kernel_sizes, Sequence):
-            raise TypeError(f"kernel_sizes must be a sequence of {height} kernel sizes, got {type(kernel_sizes).__name__}")
-        if len(kernel_sizes) != height:
-            raise ValueError(f"kernel_sizes must have one entry per row (height={height}), got {len(kernel_sizes)}")
-        sizes = [pair(k, "kernel_sizes") for k in kernel_sizes]
-        for v, (kh, kw) in enumerate(sizes):
-            if kh < 1 or kw < 1 or kh % 2 == 0 or kw % 2 == 0:
-                raise ValueError(f"kernel_sizes must hold odd positive sizes, got {(kh, kw)} at row {v}")
-            if tied and sizes[height - 1 - v] != (kh, kw):
-                raise ValueError(f"kernel_sizes must be symmetric about the equator when tied=True: row {v} has {(kh, kw)} "
-                                 f"but row {height - 1 - v} has {sizes[height - 1 - v]}")
+        sizes = row_kernel_sizes(kernel_sizes, int(height), tied)
         self.in_channels, self.out_channels, self.height = int(in_channels), int(out_channels), int(height)
         self.kernel_sizes = sizes
         self.tied = tied

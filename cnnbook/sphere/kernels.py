@@ -25,7 +25,7 @@ import numpy as np
 
 from cnnbook.functional._args import as_array
 from cnnbook.sphere.equirect import camera_basis, direction_to_pixel, pixel_latitudes, sample_equirect
-from cnnbook._validation import positive_int
+from cnnbook._validation import positive_int, row_kernel_sizes
 
 __all__ = ["kernel_tap_offsets", "kernel_footprint", "sphconv_kernel_sizes", "tangent_plane_conv", "fit_row_kernels",
            "apply_row_kernels"]
@@ -156,8 +156,6 @@ def _row_setup(images: Any, kernel_sizes: Any, tied: Any, vertical: Any) -> tupl
     """Check the shared arguments of :func:`fit_row_kernels` and :func:`apply_row_kernels`."""
     import torch
 
-    from cnnbook.functional._args import pair
-
     if not isinstance(images, torch.Tensor) or images.dim() != 4:
         raise ValueError(f"images must be a 4-D tensor (N, C_in, H, W), got {getattr(images, 'shape', type(images).__name__)}")
     if not isinstance(tied, bool):
@@ -165,17 +163,7 @@ def _row_setup(images: Any, kernel_sizes: Any, tied: Any, vertical: Any) -> tupl
     if vertical not in ("pole", "zeros"):
         raise ValueError(f"vertical must be 'pole' or 'zeros', got {vertical!r}")
     height, width = images.shape[2], images.shape[3]
-    if isinstance(kernel_sizes, (str, bytes)) or not hasattr(kernel_sizes, "__len__"):
-        raise TypeError(f"kernel_sizes must be a sequence of {height} kernel sizes, got {type(kernel_sizes).__name__}")
-    if len(kernel_sizes) != height:
-        raise ValueError(f"kernel_sizes must have one entry per row (H={height}), got {len(kernel_sizes)}")
-    sizes = [pair(k, "kernel_sizes") for k in kernel_sizes]
-    for v, (kh, kw) in enumerate(sizes):
-        if kh < 1 or kw < 1 or kh % 2 == 0 or kw % 2 == 0:
-            raise ValueError(f"kernel_sizes must hold odd positive sizes, got {(kh, kw)} at row {v}")
-        if tied and sizes[height - 1 - v] != (kh, kw):
-            raise ValueError(f"kernel_sizes must be symmetric about the equator when tied=True: row {v} has "
-                             f"{(kh, kw)} but row {height - 1 - v} has {sizes[height - 1 - v]}")
+    sizes = row_kernel_sizes(kernel_sizes, height, tied)
     pad_h = max(kh for kh, _ in sizes) // 2
     pad_w = max(kw for _, kw in sizes) // 2
     if pad_w > width or pad_h > height:
