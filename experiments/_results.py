@@ -54,3 +54,20 @@ def write_results(path: Path, *, seeds: list[int], config: dict[str, Any], resul
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(record, indent=1) + "\n")
+
+
+def loss_summary(histories: Any, per_seed_curve: bool = False) -> dict[str, Any]:
+    """Training-loss summary of a (seeds, steps) history: each seed's mean loss over the last tenth
+    and the tenth before it, and a curve of at most 50 points (chunk means; per seed or averaged)."""
+    import numpy as np
+
+    h = np.asarray(histories)
+    steps = h.shape[1]
+    window = max(1, steps // 10)
+    chunks = np.array_split(np.arange(steps), min(steps, 50))
+    curve = ([[float(np.round(h[s, c].mean(), 4)) for c in chunks] for s in range(len(h))] if per_seed_curve
+             else [float(np.round(h[:, c].mean(), 4)) for c in chunks])
+    return {"loss_last_tenth": h[:, -window:].mean(axis=1).round(4).tolist(),
+            "loss_previous_tenth": h[:, -2 * window:-window].mean(axis=1).round(4).tolist() if steps >= 2 else None,
+            "loss_curve": {"step": [int(c[-1]) + 1 for c in chunks], "loss": curve}}
+

@@ -32,7 +32,6 @@ import multiprocessing
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -41,7 +40,7 @@ from cnnbook.data.coordconv import not_so_clevr
 from cnnbook.nn.spherical import CoordConv2d
 from cnnbook.train import accuracy, fit_seeds
 
-from experiments._results import ROOT, cpu_seconds, write_results
+from experiments._results import ROOT, cpu_seconds, loss_summary, write_results
 
 SEEDS = [0, 1, 2]
 SIZE, RADIUS = 16, 1
@@ -106,12 +105,8 @@ def run_job(job: tuple[str, str, int, list[int]]) -> tuple[str, str, dict]:
             outs = [m(data[f"{part}_xy"]) for m in models]
             result[f"{part}_accuracy"] = [round(accuracy(o, data[f"{part}_index"]), 4) for o in outs]
             result[f"{part}_pixel_error"] = [round(pixel_error(o, data[f"{part}_index"], SIZE), 4) for o in outs]
-    h = np.asarray(histories)                                   # (seeds, steps)
-    window = max(1, steps // 10)
-    result["loss_last_tenth"] = h[:, -window:].mean(axis=1).round(4).tolist()
-    chunks = np.array_split(np.arange(steps), min(steps, 50))
-    result["loss_curve"] = {"step": [int(c[-1]) + 1 for c in chunks],
-                            "loss": [[float(np.round(h[s, c].mean(), 4)) for c in chunks] for s in range(len(seeds))]}
+    summary = loss_summary(histories, per_seed_curve=True)      # histories: (seeds, steps)
+    result["loss_last_tenth"], result["loss_curve"] = summary["loss_last_tenth"], summary["loss_curve"]
     return arm, split, result
 
 

@@ -24,7 +24,6 @@ import multiprocessing
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -32,7 +31,7 @@ from cnnbook.data.sphere_digits import make_sphere_digits
 from cnnbook.models import sphere_digit_net
 from cnnbook.train import accuracy, fit_seeds
 
-from experiments._results import ROOT, cpu_seconds, write_results
+from experiments._results import ROOT, cpu_seconds, loss_summary, write_results
 
 SEEDS = [0, 1, 2]
 LATITUDES = [0, 30, 60, 75, 85]
@@ -82,13 +81,7 @@ def run_job(job: tuple[str, str, int, list[int]]) -> tuple[str, str, dict]:
     with torch.no_grad():
         for test_name, test in _DATA["test"].items():
             result["accuracy"][test_name] = [accuracy(m(getattr(test, field)), test.labels) for m in models]
-    h = np.asarray(histories)                                   # (seeds, steps)
-    window = max(1, steps // 10)
-    result["loss_last_tenth"] = h[:, -window:].mean(axis=1).round(4).tolist()
-    result["loss_previous_tenth"] = h[:, -2 * window:-window].mean(axis=1).round(4).tolist() if steps >= 2 else None
-    chunks = np.array_split(np.arange(steps), min(steps, 50))
-    result["loss_curve"] = {"step": [int(c[-1]) + 1 for c in chunks],
-                            "loss": [float(np.round(h[:, c].mean(), 4)) for c in chunks]}
+    result.update(loss_summary(histories))                      # histories: (seeds, steps)
     return arm, training, result
 
 
