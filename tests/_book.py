@@ -111,6 +111,20 @@ def runtime_problems(nb: dict, cells_run: int, kernel_cpu_s: float | None) -> li
     return problems
 
 
+def exercises_with_setup(cells: list, notebook: str) -> list:
+    """The setup cell (the first code cell) and everything from the "## Exercises" heading on.
+
+    Exercises must not depend on the chapter's body: a student, or nbgrader's autograder, may run them on
+    their own. Leaving the body out keeps the extra runs of a notebook in the student and nbgrader tests
+    cheap (nbval already runs the body twice).
+    """
+    setup = next(i for i, c in enumerate(cells) if c.cell_type == "code")
+    starts = [i for i, c in enumerate(cells)
+              if c.cell_type == "markdown" and "## Exercises" in c.source.splitlines()]
+    assert len(starts) == 1, f"{notebook}: expected one '## Exercises' heading, found {len(starts)}"
+    return [cells[setup]] + cells[starts[0]:]
+
+
 def build_book(source: Path, timeout: int = 900) -> tuple[int, list[str], str]:
     """Run ``jupyter-book build SOURCE -W -n --keep-going``; return (exit code, warning lines, full log)."""
     proc = subprocess.run([str(JUPYTER_BOOK), "build", str(source), "--all", "-W", "-n", "--keep-going"],

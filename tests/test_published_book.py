@@ -98,6 +98,15 @@ def browser():
         chromium.close()
 
 
+@pytest.fixture(scope="module")
+def tab(browser):
+    """One tab that visits every page in turn. A new tab per page would start a fresh renderer and parse
+    MathJax and the theme's scripts again, which doubled the time these tests took."""
+    context = browser.new_context()
+    yield context.new_page()
+    context.close()
+
+
 _fetched: dict[str, tuple[int, str]] = {}
 
 
@@ -113,12 +122,14 @@ def _fetch(url: str) -> tuple[int, str]:
 
 @pytest.mark.browser
 @pytest.mark.parametrize("doc", toc_documents())
-def test_page_works_in_a_real_browser(doc, site, browser):
-    page = browser.new_page()
+def test_page_works_in_a_real_browser(doc, site, tab):
+    page = tab
     errors: list[str] = []
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("requestfailed", lambda req: errors.append(f"request failed: {req.url}"))
+    listeners = {"console": lambda msg: errors.append(msg.text) if msg.type == "error" else None,
+                 "pageerror": lambda exc: errors.append(str(exc)),
+                 "requestfailed": lambda req: errors.append(f"request failed: {req.url}")}
+    for event, listener in listeners.items():
+        page.on(event, listener)
     try:
         response = page.goto(site + doc + ".html", wait_until="load")
         assert response is not None and response.ok, f"{doc}: HTTP {response and response.status}"
@@ -155,7 +166,9 @@ def test_page_works_in_a_real_browser(doc, site, browser):
         unexpected = [e for e in errors if not any(known in e for known in KNOWN_CONSOLE_ERRORS)]
         assert unexpected == [], f"{doc}: console errors: {unexpected}"
     finally:
-        page.close()
+        page.goto("about:blank")  # leave the page here, so that nothing it does later lands in the next test
+        for event, listener in listeners.items():
+            page.remove_listener(event, listener)
 
 
 def test_student_edition_builds_with_hide_solutions(student_build):

@@ -18,23 +18,9 @@ from jupyter_client import KernelManager
 from nbclient import NotebookClient
 
 from cnnbook.student import STUB, student_notebook
-from tests._book import ROOT, book_notebooks
+from tests._book import ROOT, book_notebooks, exercises_with_setup
 
 NOTEBOOKS = [str(p.relative_to(ROOT)) for p in book_notebooks()]
-
-
-def exercises_with_setup(cells: list, notebook: str) -> list:
-    """The setup cell (the first code cell) and everything from the "## Exercises" heading on.
-
-    Exercises must not depend on the chapter's body: a student, or nbgrader's autograder, may run them on
-    their own. Leaving the body out also keeps this third run of every notebook cheap (nbval already runs
-    the body twice).
-    """
-    setup = next(i for i, c in enumerate(cells) if c.cell_type == "code")
-    starts = [i for i, c in enumerate(cells)
-              if c.cell_type == "markdown" and "## Exercises" in c.source.splitlines()]
-    assert len(starts) == 1, f"{notebook}: expected one '## Exercises' heading, found {len(starts)}"
-    return [cells[setup]] + cells[starts[0]:]
 
 
 def fresh_start(folder: str) -> str:
