@@ -13,7 +13,9 @@ PERTURBED := ATEN_CPU_CAPABILITY=default ONEDNN_MAX_CPU_ISA=SSE41
 # Notebooks (files or folders) for check-perturbed and bench-notebooks; all of book/ by default.
 NOTEBOOKS ?= book
 PYTEST_ALL := $(PY) -m pytest -p no:cacheprovider -n 2 --dist loadfile $(NBVAL) tests book
-PYTEST_PERTURBED := $(PERTURBED) $(PY) -m pytest -p no:cacheprovider -n 2 --dist loadfile $(NBVAL)
+# The perturbed pass shares one kernel per pytest worker, reset to a fresh kernel's state before each
+# notebook (tests/_shared_kernel.py): it saves each notebook's kernel start and its torch imports.
+PYTEST_PERTURBED := $(PERTURBED) $(PY) -m pytest -p no:cacheprovider -n 2 --dist loadfile $(NBVAL) --nbval-shared-kernel
 export PYTHONHASHSEED := 0
 # One OpenMP/MKL thread per notebook kernel or pytest worker: two workers already fill the 2 cores, and on
 # the book's small tensors a second thread per process only spins (it doubled the CPU time of training).

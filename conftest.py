@@ -11,6 +11,10 @@ than CPU_CEILING_S seconds of CPU (3 × the 60 s budget). Wall time is only repo
 checked: it depends on the machine and its load. The per-notebook wall and kernel CPU seconds
 travel to the controller as user properties (so this also works under pytest-xdist) and are
 printed as a table at the end of the run. `make bench-notebooks` measures against the budget.
+
+``--nbval-shared-kernel`` (phase 2 of ``make test``): the notebooks of each test process share one
+kernel, reset to a fresh kernel's state before each notebook; see ``tests/_shared_kernel.py``. The
+runtime-budget item then counts the kernel's CPU from the notebook's start.
 """
 
 from __future__ import annotations
@@ -24,11 +28,29 @@ import pytest
 from hypothesis import settings
 
 from tests._book import CPU_CEILING_S, NOTEBOOK_BUDGET_S, process_cpu_seconds, runtime_problems
+from tests._shared_kernel import stop_kernels, use_shared_kernel
 
 settings.register_profile("dev", print_blob=True)
 settings.register_profile("ci", derandomize=True, database=None, print_blob=True, deadline=None)
 _in_ci = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if _in_ci else "dev"))
+
+def pytest_addoption(parser):
+    parser.addoption("--nbval-shared-kernel", action="store_true",
+                     help="run the notebooks of each test process in one kernel, reset before each notebook")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collect_file(file_path, parent):
+    collectors = yield
+    if parent.config.getoption("nbval_shared_kernel") and collectors:
+        return use_shared_kernel(collectors, parent)
+    return collectors
+
+
+def pytest_sessionfinish(session):
+    stop_kernels()
+
 
 _started: dict[str, float] = {}
 _cells_run: dict[str, int] = {}
@@ -54,9 +76,13 @@ class NotebookBudget(pytest.Item):
         path = str(self.path)
         wall = time.perf_counter() - _started.get(path, time.perf_counter())
         # The kernel is a fresh process started for this notebook (still alive: the notebook's
-        # teardown comes after this item), so its CPU time since it started is the notebook's cost.
+        # teardown comes after this item), so its CPU time since it started is the notebook's cost;
+        # a shared kernel's CPU is counted from the notebook's start.
         pid = _kernel_pid(self.parent)
         cpu = process_cpu_seconds(pid) if pid else None
+        start = getattr(self.parent, "cpu_at_start", None)
+        if cpu is not None and start is not None:
+            cpu -= start
         nb = json.loads(Path(path).read_text())
         ran = _cells_run.get(path, 0)
         total = sum(c["cell_type"] == "code" for c in nb["cells"])
