@@ -31,10 +31,11 @@ def as_pair(value) -> tuple[int, int]:
 
 
 @st.composite
-def conv_configs(draw, max_batch=2, max_group_channels=3, max_kernel=4, max_extra=7):
+def conv_configs(draw, max_batch=2, max_group_channels=3, max_kernel=4, max_extra=7, max_groups=3,
+                 min_in_channels=1):
     """A random valid conv2d call: arrays (float64) and keyword arguments."""
-    groups = draw(st.integers(1, 3))
-    c_in = groups * draw(st.integers(1, max_group_channels))
+    groups = draw(st.integers(1, max_groups))
+    c_in = groups * draw(st.integers(min_in_channels, max(min_in_channels, max_group_channels)))
     c_out = groups * draw(st.integers(1, max_group_channels))
     kh, kw = draw(st.integers(1, max_kernel)), draw(st.integers(1, max_kernel))
     stride = draw(int_or_pair(1, 3))
@@ -85,6 +86,22 @@ def test_conv2d_matches_torch(config):
     assert ours.shape == ref.shape
     assert ours.dtype == np.float64
     np.testing.assert_allclose(ours, ref, rtol=TOL, atol=TOL)
+
+
+@settings(deadline=None, max_examples=80)
+@given(conv_configs(max_batch=3, max_group_channels=24, max_groups=1, min_in_channels=16))
+def test_conv2d_matches_torch_with_many_input_channels(config):
+    """From 16 input channels (groups = 1) conv2d takes its GEMM paths: shifted rows at stride 1,
+    a channels-last im2col at larger strides."""
+    x, weight, bias, kwargs = config
+    ours = conv2d(x, weight, bias, **kwargs)
+    ref = torch_reference(x, weight, bias, **kwargs)
+    assert ours.shape == ref.shape
+    np.testing.assert_allclose(ours, ref, rtol=TOL, atol=TOL)
+    ours32 = conv2d(x.astype(np.float32), weight.astype(np.float32),
+                    None if bias is None else bias.astype(np.float32), **kwargs)
+    assert ours32.dtype == np.float32
+    np.testing.assert_allclose(ours32, ref, rtol=1e-4, atol=1e-4 * np.sqrt(weight[0].size))
 
 
 @settings(deadline=None, max_examples=50)

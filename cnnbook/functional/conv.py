@@ -361,6 +361,39 @@ def _gemm_channels_last(x: np.ndarray, w: np.ndarray, stride: tuple[int, int], d
     return np.ascontiguousarray(y.reshape(n, out_h, out_w, c_out).transpose(0, 3, 1, 2))
 
 
+def _gemm_shifted(x: np.ndarray, w: np.ndarray, dilation: tuple[int, int], out_hw: tuple[int, int]) -> np.ndarray:
+    """conv2d (groups = 1, stride 1) as kH·kW GEMMs on shifted rows of the input, without im2col.
+
+    The padded input is copied channels-last and read as a matrix X of rows r = (n·Hp + i)·Wp + j,
+    one row of C_in numbers per pixel. Output (n, i, j) belongs to row r, and its tap (u, v) reads
+    row r + d_h·u·Wp + d_w·v, so the output rows are Σ_{u,v} X[r + off_uv] @ W_uv with
+    W_uv = w[:, :, u, v]ᵀ (C_in, C_out): each term is one GEMM on a contiguous block of X's rows.
+    Rows with j ≥ W_out or i ≥ H_out straddle a row or image edge; they are computed and dropped.
+    The rows go in blocks whose partial sums stay in the cache.
+    """
+    n, c, hp, wp = x.shape
+    c_out, _, kh, kw = w.shape
+    out_h, out_w = out_hw
+    rows = np.ascontiguousarray(x.transpose(0, 2, 3, 1)).reshape(n * hp * wp, c)
+    taps = [(dilation[0] * u * wp + dilation[1] * v, np.ascontiguousarray(w[:, :, u, v].T))
+            for u in range(kh) for v in range(kw)]
+    last = (n - 1) * hp * wp + (out_h - 1) * wp + out_w          # one past the last output row we keep
+    block = max(256, (1 << 18) // (c_out * x.itemsize))          # about 256 KiB of partial sums
+    acc = np.empty((n * hp * wp, c_out), dtype=x.dtype)
+    term = np.empty((block, c_out), dtype=x.dtype)
+    for start in range(0, last, block):
+        stop = min(start + block, last)
+        out, t = acc[start:stop], term[:stop - start]
+        for k, (offset, kernel) in enumerate(taps):
+            if k == 0:
+                np.matmul(rows[start + offset:stop + offset], kernel, out=out)
+            else:
+                np.matmul(rows[start + offset:stop + offset], kernel, out=t)
+                out += t
+    y = acc.reshape(n, hp, wp, c_out)[:, :out_h, :out_w]
+    return np.ascontiguousarray(y.transpose(0, 3, 1, 2))
+
+
 def conv2d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,
            dilation: Any = 1, groups: int = 1) -> np.ndarray:
     """2-D cross-correlation, vectorised: a strided window view, im2col, one matmul per group.
@@ -386,8 +419,9 @@ def conv2d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: 
     Method: the padded input is viewed as windows (N, g, C_in/g·kH·kW, H_out·W_out) — the
     im2col matrix, materialised by one copy — and multiplied by the weight reshaped to
     (g, C_out/g, C_in/g·kH·kW): one ``np.matmul`` per (sample, group). With groups = 1 and at
-    least 16 input channels the im2col matrix is built from a channels-last copy and multiplied
-    in one GEMM over the whole batch (faster copies, one large product). Depthwise layers
+    least 16 input channels there is no per-sample product: at stride 1, kH·kW GEMMs on shifted
+    rows of a channels-last copy of the input, summed, with no im2col matrix at all; at larger
+    strides, the im2col matrix built from the channels-last copy and one GEMM over the whole batch. Depthwise layers
     (C_in/g = C_out/g = 1), whose per-group product is a single row, instead sum the kH·kW
     shifted planes, each scaled by its weight.
     """
@@ -406,7 +440,10 @@ def conv2d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: 
             y += b[None, :, None, None]
         return plan.finish(y)
     if g == 1 and c_g >= _CHANNELS_LAST_FROM:
-        y = _gemm_channels_last(x, w, plan.stride, plan.dilation, plan.out_hw)
+        if plan.stride == (1, 1):
+            y = _gemm_shifted(x, w, plan.dilation, plan.out_hw)
+        else:
+            y = _gemm_channels_last(x, w, plan.stride, plan.dilation, plan.out_hw)
         if b is not None:
             y += b[None, :, None, None]
         return plan.finish(y)
