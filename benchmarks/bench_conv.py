@@ -6,7 +6,9 @@ For each layer of issue 3 it prints
 - the time of cnnbook's conv2d and of PyTorch's (best of ``--repeats`` after a warm-up),
 - their ratio cnnbook / torch (goal: <= 2.0 on the first two layers),
 - cnnbook's achieved GFLOP/s, and the same as a fraction of numpy.matmul's GFLOP/s on the
-  matrix product conv2d performs (same shapes, contiguous operands): the GEMM-bound ceiling.
+  im2col product of the same convolution (same shapes, contiguous operands): the ceiling of a
+  one-GEMM implementation. At stride 1 with 16+ input channels conv2d no longer forms that
+  product (it sums kH·kW smaller GEMMs on shifted rows), so there the fraction can exceed 1.
 
 Everything runs on one thread. The thread variables must be set before NumPy is imported, and
 OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE (set on some machines, where they slow OpenBLAS down) are
@@ -76,7 +78,7 @@ def main() -> int:
         with torch.no_grad():
             t_torch = best_time(lambda: F.conv2d(xt, wt, bt, stride=stride, padding=padding, groups=groups),
                                 args.repeats)
-        # The product conv2d performs: (g, C_out/g, K) @ (N, g, K, H_out*W_out), K = C_in/g * kH * kW.
+        # The im2col product of this convolution: (g, C_out/g, K) @ (N, g, K, H_out*W_out), K = C_in/g * kH * kW.
         n, c_in = x_shape[:2]
         c_out, c_g, kh, kw = w_shape
         out_h, out_w = ours.shape[2:]
