@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import platform
 import resource
@@ -11,6 +12,15 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def experiment_parser(doc: str, default_out: Path) -> argparse.ArgumentParser:
+    """The options every experiment script takes: --smoke, --jobs and --out (default ``default_out``)."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help="a tiny run (seconds) that checks the script works")
+    parser.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
+    parser.add_argument("--out", type=Path, default=default_out)
+    return parser
 
 
 def cpu_name() -> str:

@@ -25,10 +25,8 @@ Writes book/transposed-gated/results/inpainting.json (or FILE). --smoke runs a t
 
 from __future__ import annotations
 
-import argparse
 import multiprocessing
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -39,7 +37,7 @@ from cnnbook.data.strokes import make_stroke_masks
 from cnnbook.inpaint import InpaintingNet, diffusion_fill, distance_to_known, hole_l1, l1_by_distance, l1_in_holes
 from cnnbook.train import count_parameters, fit_seeds
 
-from experiments._results import ROOT, cpu_seconds, write_results
+from experiments._results import ROOT, cpu_seconds, experiment_parser, write_results
 
 SEEDS = [0, 1, 2, 3, 4]
 STEPS = 1000
@@ -132,11 +130,7 @@ def baselines() -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--smoke", action="store_true", help="a tiny run (seconds) that checks the script works")
-    parser.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
-    parser.add_argument("--out", type=Path,
-                        default=ROOT / "book" / "transposed-gated" / "results" / "inpainting.json")
+    parser = experiment_parser(__doc__, ROOT / "book" / "transposed-gated" / "results" / "inpainting.json")
     args = parser.parse_args()
     wall, cpu = time.perf_counter(), cpu_seconds()
     torch.set_num_threads(1)

@@ -27,10 +27,8 @@ Writes book/spherical/results/coordconv.json (or FILE). --smoke runs a tiny vers
 
 from __future__ import annotations
 
-import argparse
 import multiprocessing
 import time
-from pathlib import Path
 
 import torch
 import torch.nn.functional as F
@@ -40,7 +38,7 @@ from cnnbook.data.coordconv import not_so_clevr
 from cnnbook.nn.spherical import CoordConv2d
 from cnnbook.train import accuracy, fit_seeds
 
-from experiments._results import ROOT, cpu_seconds, loss_summary, write_results
+from experiments._results import ROOT, cpu_seconds, experiment_parser, loss_summary, write_results
 
 SEEDS = [0, 1, 2]
 SIZE, RADIUS = 16, 1
@@ -111,10 +109,7 @@ def run_job(job: tuple[str, str, int, list[int]]) -> tuple[str, str, dict]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--smoke", action="store_true", help="a tiny run (seconds) that checks the script works")
-    parser.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
-    parser.add_argument("--out", type=Path, default=ROOT / "book" / "spherical" / "results" / "coordconv.json")
+    parser = experiment_parser(__doc__, ROOT / "book" / "spherical" / "results" / "coordconv.json")
     args = parser.parse_args()
     wall, cpu = time.perf_counter(), cpu_seconds()
     seeds = [0, 1] if args.smoke else SEEDS

@@ -19,10 +19,8 @@ Writes book/spherical/results/latitude.json (or FILE). --smoke runs a tiny versi
 
 from __future__ import annotations
 
-import argparse
 import multiprocessing
 import time
-from pathlib import Path
 
 import torch
 import torch.nn.functional as F
@@ -31,7 +29,7 @@ from cnnbook.data.sphere_digits import make_sphere_digits
 from cnnbook.models import sphere_digit_net
 from cnnbook.train import accuracy, fit_seeds
 
-from experiments._results import ROOT, cpu_seconds, loss_summary, write_results
+from experiments._results import ROOT, cpu_seconds, experiment_parser, loss_summary, write_results
 
 SEEDS = [0, 1, 2]
 LATITUDES = [0, 30, 60, 75, 85]
@@ -86,10 +84,7 @@ def run_job(job: tuple[str, str, int, list[int]]) -> tuple[str, str, dict]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--smoke", action="store_true", help="a tiny run (seconds) that checks the script works")
-    parser.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
-    parser.add_argument("--out", type=Path, default=ROOT / "book" / "spherical" / "results" / "latitude.json")
+    parser = experiment_parser(__doc__, ROOT / "book" / "spherical" / "results" / "latitude.json")
     parser.add_argument("--rotated-training", action="store_true", help="also train every arm on rotated digits (R)")
     args = parser.parse_args()
     wall, cpu = time.perf_counter(), cpu_seconds()
