@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cnnbook.functional import conv2d, conv2d_naive, conv_output_size, same_padding
+import cnnbook.functional.conv as conv_module
 from cnnbook.functional.conv import conv_flops, im2col_bytes
 
 TOL = 1e-9
@@ -89,12 +91,15 @@ def test_conv2d_matches_torch(config):
 
 
 @settings(deadline=None, max_examples=80)
-@given(conv_configs(max_batch=3, max_group_channels=24, max_groups=1, min_in_channels=16))
-def test_conv2d_matches_torch_with_many_input_channels(config):
-    """From 16 input channels (groups = 1) conv2d takes its GEMM paths: shifted rows at stride 1,
-    a channels-last im2col at larger strides."""
+@given(conv_configs(max_batch=3, max_group_channels=24, max_groups=1, min_in_channels=16),
+       st.sampled_from([1 << 8, 1 << 12, conv_module._SHIFTED_BLOCK_BYTES]))
+def test_conv2d_matches_torch_with_many_input_channels(config, block_bytes):
+    """From 16 input channels (groups = 1) conv2d takes its GEMM paths: shifted rows at stride 1
+    (in one block of rows per sample or in many, the last one shorter), a channels-last im2col at
+    larger strides."""
     x, weight, bias, kwargs = config
-    ours = conv2d(x, weight, bias, **kwargs)
+    with mock.patch.object(conv_module, "_SHIFTED_BLOCK_BYTES", block_bytes):
+        ours = conv2d(x, weight, bias, **kwargs)
     ref = torch_reference(x, weight, bias, **kwargs)
     assert ours.shape == ref.shape
     np.testing.assert_allclose(ours, ref, rtol=TOL, atol=TOL)
@@ -413,6 +418,20 @@ def test_conv_output_size_bad_input(kwargs, name, error):
 def test_same_padding_bad_input(kwargs, name, error):
     with pytest.raises(error, match=name):
         same_padding(**kwargs)
+
+
+@settings(deadline=None, max_examples=80)
+@given(conv_configs(max_batch=3, max_group_channels=1, max_groups=6, max_kernel=5, max_extra=20),
+       st.sampled_from([1 << 8, 1 << 14, conv_module._DEPTHWISE_BLOCK_BYTES]))
+def test_depthwise_matches_torch_in_any_number_of_blocks(config, block_bytes):
+    """Depthwise layers (one input and one output channel per group) at stride 1 go through
+    blocks of planes: one plane per block, several with a shorter last block, or all at once."""
+    x, weight, bias, kwargs = config
+    with mock.patch.object(conv_module, "_DEPTHWISE_BLOCK_BYTES", block_bytes):
+        ours = conv2d(x, weight, bias, **kwargs)
+    ref = torch_reference(x, weight, bias, **kwargs)
+    assert ours.shape == ref.shape
+    np.testing.assert_allclose(ours, ref, rtol=TOL, atol=TOL)
 
 
 @pytest.mark.parametrize("stride, padding, dilation", [(1, 1, 1), (2, "same", 1), ((1, 2), 2, (2, 1))])

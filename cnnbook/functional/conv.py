@@ -19,11 +19,14 @@ Two implementations share one signature and one argument check:
 
 - :func:`conv2d_naive` loops over every output element and reads like the formula;
 - :func:`conv2d` builds a read-only strided *view* of all kernel windows (no data copied),
-  turns it into the im2col matrix with one copy, and does one matrix product per group.
+  turns it into the im2col matrix with one copy, and does one matrix product per group
+  (layers with 16+ input channels and depthwise layers take faster routes to the same
+  product, described in its docstring).
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -139,7 +142,7 @@ def _one_axis(size: int, kernel: int, stride: int, pad_total: int, dilation: int
 class _ConvPlan:
     """Checked arguments: padded input, weight, bias, and the geometry of the output."""
 
-    x: np.ndarray          # (N, C_in, H + pads, W + pads), already zero-padded, in the accumulation dtype
+    x: np.ndarray          # (N, C_in, H + pads, W + pads), zero-padded unless _plan(pad=False), in the accumulation dtype
     w: np.ndarray          # (C_out, C_in/g, kH, kW), in the accumulation dtype
     b: np.ndarray | None   # (C_out,), in the accumulation dtype
     stride: tuple[int, int]
@@ -148,6 +151,7 @@ class _ConvPlan:
     out_hw: tuple[int, int]
     dtype: np.dtype = np.dtype(np.float64)   # the result dtype (the policy of cnnbook.functional)
     unbatched: bool = False                  # input was (C_in, H, W): drop the batch axis at the end
+    pads: tuple[int, int, int, int] = (0, 0, 0, 0)   # (top, bottom, left, right) still to add to x
 
     def finish(self, y: np.ndarray) -> np.ndarray:
         """Round ``y`` to the result dtype and drop the batch axis of an unbatched input."""
@@ -171,8 +175,12 @@ def _resolve_padding(padding: Any, in_hw: tuple[int, int], kernel_hw: tuple[int,
 
 
 def _plan(input: Any, weight: Any, bias: Any, stride: Any, padding: Any, dilation: Any,
-          groups: Any) -> _ConvPlan:
-    """Check every argument the way ``torch.nn.functional.conv2d`` does, then zero-pad the input."""
+          groups: Any, pad: bool = True) -> _ConvPlan:
+    """Check every argument the way ``torch.nn.functional.conv2d`` does, then zero-pad the input.
+
+    With ``pad=False`` the input is left unpadded and the plan's ``pads`` say what to add, for the
+    fast paths that pad inside a copy they make anyway.
+    """
     x, unbatched = as_batched(input, "input", "(N, C_in, H, W)", "(C_in, H, W)")
     w = as_array(weight, "weight")
     check_ndim(w, 4, "weight", "(C_out, C_in/groups, kH, kW)")
@@ -201,10 +209,9 @@ def _plan(input: Any, weight: Any, bias: Any, stride: Any, padding: Any, dilatio
     out_w = _one_axis(w_in, kw, stride_hw[1], pl + pr, dilation_hw[1], "input width")
 
     x = x.astype(acc, copy=False)
-    if pt or pb or pl or pr:
-        padded = np.zeros((n, c_in, h + pt + pb, w_in + pl + pr), dtype=acc)
-        padded[:, :, pt:pt + h, pl:pl + w_in] = x
-        x = padded
+    pads = (pt, pb, pl, pr)
+    if pad:
+        x, pads = _zero_pad(x, pads), (0, 0, 0, 0)
     return _ConvPlan(
         x=x,
         w=w.astype(acc, copy=False),
@@ -215,7 +222,19 @@ def _plan(input: Any, weight: Any, bias: Any, stride: Any, padding: Any, dilatio
         out_hw=(out_h, out_w),
         dtype=dtype,
         unbatched=unbatched,
+        pads=pads,
     )
+
+
+def _zero_pad(x: np.ndarray, pads: tuple[int, int, int, int]) -> np.ndarray:
+    """x (N, C, H, W) with (top, bottom, left, right) zeros added; x itself when there are none."""
+    pt, pb, pl, pr = pads
+    if not any(pads):
+        return x
+    n, c, h, w = x.shape
+    padded = np.zeros((n, c, h + pt + pb, w + pl + pr), dtype=x.dtype)
+    padded[:, :, pt:pt + h, pl:pl + w] = x
+    return padded
 
 
 # ---------------------------------------------------------------------------------------------
@@ -294,104 +313,150 @@ def im2col(input: Any, kernel_size: Any, stride: Any = 1, padding: Any = 0, dila
     return cols[0] if unbatched else cols
 
 
-def _depthwise(x: np.ndarray, w: np.ndarray, stride: tuple[int, int], dilation: tuple[int, int],
-               out_hw: tuple[int, int]) -> np.ndarray:
-    """Depthwise convolution of the padded x (N, C, Hp, Wp) with w (C, 1, kH, kW): y = Σ_taps w[c, u, v] · shift.
+#: Bytes of im2col matrix per block of planes in the depthwise path.
+_DEPTHWISE_BLOCK_BYTES = 1 << 20
 
-    At stride 1 each (n, c) plane is read as one flat row: output (i, j) sits at i·Wp + j of an
-    (H_out, Wp) strip, and tap (u, v) is the same strip shifted by d_h·u·Wp + d_w·v. The columns
-    j >= W_out of the strip read across a row end and are dropped. Planes are processed in
-    blocks that fit in the cache, into buffers allocated once.
+#: Bytes of partial sums per block of rows in the shifted-GEMM path.
+_SHIFTED_BLOCK_BYTES = 1 << 18
+
+
+def _depthwise(x: np.ndarray, w: np.ndarray, pads: tuple[int, int, int, int], dilation: tuple[int, int],
+               out_hw: tuple[int, int]) -> np.ndarray:
+    """Depthwise convolution at stride 1 of the unpadded x (N, C, H, W) with w (C, 1, kH, kW).
+
+    Each (n, c) plane, zero-padded to (Hp, Wp), is read as one flat row: output (i, j) sits at
+    i·Wp + j of an (H_out, Wp) strip, and tap (u, v) is that strip shifted by d_h·u·Wp + d_w·v.
+    Copying the kH·kW shifted strips of a plane gives its (kH·kW, length) im2col matrix, and the
+    plane's output is its kH·kW weights times that matrix, y = w[c] @ cols: one small product per
+    plane, all done by one batched ``np.matmul``. The columns j >= W_out of the strip read across
+    a row end and are dropped. Planes go in blocks whose im2col matrices fit in the cache,
+    padded into and copied through buffers allocated once.
     """
-    n, c, hp, wp = x.shape
+    n, c, h, wd = x.shape
     kh, kw = w.shape[2:]
+    pt, pb, pl, pr = pads
+    hp, wp = h + pt + pb, wd + pl + pr
     out_h, out_w = out_hw
-    if stride != (1, 1):
-        windows = _windows(x, (kh, kw), stride, dilation, out_hw)
-        y = np.zeros((n, c, out_h, out_w), dtype=x.dtype)
-        for u in range(kh):
-            for v in range(kw):
-                y += w[None, :, 0, u, v, None, None] * windows[:, :, u, v]
-        return y
-    planes = x.reshape(n * c, hp * wp)
-    taps = np.tile(w.reshape(c, kh * kw), (n, 1))                    # (N·C, kH·kW): the weights of each plane
-    offsets = [dilation[0] * u * wp + dilation[1] * v for u in range(kh) for v in range(kw)]
     length = (out_h - 1) * wp + out_w                                # the strip, up to the last output
-    block = max(1, (1 << 17) // (hp * wp * x.itemsize))              # planes per block: about 128 KiB of input
-    acc = np.empty((min(block, n * c), out_h * wp), dtype=x.dtype)
-    tmp = np.empty((min(block, n * c), length), dtype=x.dtype)
+    taps = np.tile(w.reshape(c, 1, kh * kw), (n, 1, 1))              # (N·C, 1, kH·kW): each plane's weights
+    block = min(n * c, max(1, _DEPTHWISE_BLOCK_BYTES // (kh * kw * length * x.itemsize)))
+    padded = np.zeros((block, hp, wp), dtype=x.dtype)                # its border stays zero
+    flat = padded.reshape(block, hp * wp)
+    s_plane, s_elem = flat.strides
+    shifted = as_strided(flat, shape=(block, kh, kw, length),
+                         strides=(s_plane, s_elem * dilation[0] * wp, s_elem * dilation[1], s_elem), writeable=False)
+    cols = np.empty((block, kh, kw, length), dtype=x.dtype)
+    strip = np.empty((block, 1, out_h * wp), dtype=x.dtype)
+    planes = x.reshape(n * c, h, wd)
     y = np.empty((n * c, out_h, out_w), dtype=x.dtype)
     for start in range(0, n * c, block):
         stop = min(start + block, n * c)
-        a, t = acc[:stop - start, :length], tmp[:stop - start]
-        for k, off in enumerate(offsets):
-            weight = taps[start:stop, k, None]
-            if k == 0:
-                np.multiply(planes[start:stop, off:off + length], weight, out=a)
-            else:
-                np.multiply(planes[start:stop, off:off + length], weight, out=t)
-                a += t
-        y[start:stop] = acc[:stop - start].reshape(-1, out_h, wp)[:, :, :out_w]
+        size = stop - start
+        padded[:size, pt:pt + h, pl:pl + wd] = planes[start:stop]
+        np.copyto(cols[:size], shifted[:size])
+        np.matmul(taps[start:stop], cols[:size].reshape(size, kh * kw, length), out=strip[:size, :, :length])
+        y[start:stop] = strip[:size, 0].reshape(size, out_h, wp)[:, :, :out_w]
     return y.reshape(n, c, out_h, out_w)
+
+
+def _channels_last(x: np.ndarray, pads: tuple[int, int, int, int]) -> np.ndarray:
+    """The unpadded x (N, C, H, W) zero-padded and copied to (N, Hp, Wp, C): one copy does both."""
+    n, c, h, w = x.shape
+    pt, pb, pl, pr = pads
+    xl = np.zeros((n, h + pt + pb, w + pl + pr, c), dtype=x.dtype)
+    xl[:, pt:pt + h, pl:pl + w] = x.transpose(0, 2, 3, 1)
+    return xl
+
+
+@functools.lru_cache(maxsize=None)
+def _touch_blas_buffer() -> None:
+    """Run one matrix product with a wide right-hand side, once per process, before the GEMM paths.
+
+    Measured here with NumPy's OpenBLAS: a product like (1024, 64) @ (64, 64), run over and over,
+    is about 1.6x slower when it is the widest product the process has run than after one product
+    with more than 64 columns on the right. The call makes no system call, but the first wider
+    product touches a few new memory pages. Our reading: OpenBLAS packs the right-hand matrix into
+    a work buffer that is mapped lazily, and its kernel reads a little past the packed panel; a
+    64 x 64 float32 panel ends exactly on a page boundary, so each read lands on a page never
+    touched, which costs a page-table walk every time. One (8, 256) @ (256, 1024) product packs
+    a 1 MiB panel and touches those pages; it costs under a millisecond.
+    """
+    np.ones((8, 256), dtype=np.float32) @ np.ones((256, 1024), dtype=np.float32)
 
 
 #: From this many input channels on, conv2d builds its im2col matrix from a channels-last copy.
 _CHANNELS_LAST_FROM = 16
 
 
-def _gemm_channels_last(x: np.ndarray, w: np.ndarray, stride: tuple[int, int], dilation: tuple[int, int],
-                        out_hw: tuple[int, int]) -> np.ndarray:
+def _gemm_channels_last(x: np.ndarray, w: np.ndarray, pads: tuple[int, int, int, int], stride: tuple[int, int],
+                        dilation: tuple[int, int], out_hw: tuple[int, int]) -> np.ndarray:
     """conv2d (groups = 1) as one GEMM over the whole batch, with the im2col matrix built channels-last.
 
-    The padded input is copied to (N, Hp, Wp, C), so each window row is kW·C contiguous numbers
-    and the im2col matrix (N·H_out·W_out, kH·kW·C) is one fast copy; then one GEMM with the
-    weight as a (kH·kW·C, C_out) matrix gives (N·H_out·W_out, C_out), transposed back to NCHW.
+    The unpadded input is padded into a copy (N, Hp, Wp, C), so each window row is kW·C
+    contiguous numbers and the im2col matrix (N·H_out·W_out, kH·kW·C) is one fast copy; then one
+    GEMM with the weight as a (kH·kW·C, C_out) matrix gives (N·H_out·W_out, C_out), returned as
+    a channels-last (N, H_out, W_out, C_out) array.
     """
-    n, c, hp, wp = x.shape
+    n, c = x.shape[:2]
     c_out, _, kh, kw = w.shape
     out_h, out_w = out_hw
-    xl = np.ascontiguousarray(x.transpose(0, 2, 3, 1))
+    xl = _channels_last(x, pads)
     s_n, s_h, s_w, s_c = xl.strides
     windows = as_strided(xl, shape=(n, out_h, out_w, kh, kw, c),
                          strides=(s_n, s_h * stride[0], s_w * stride[1], s_h * dilation[0], s_w * dilation[1], s_c),
                          writeable=False)
     cols = windows.reshape(n * out_h * out_w, kh * kw * c)
     kernels = np.ascontiguousarray(w.transpose(2, 3, 1, 0).reshape(kh * kw * c, c_out))
-    y = cols @ kernels
-    return np.ascontiguousarray(y.reshape(n, out_h, out_w, c_out).transpose(0, 3, 1, 2))
+    return (cols @ kernels).reshape(n, out_h, out_w, c_out)
 
 
-def _gemm_shifted(x: np.ndarray, w: np.ndarray, dilation: tuple[int, int], out_hw: tuple[int, int]) -> np.ndarray:
+def _gemm_shifted(x: np.ndarray, w: np.ndarray, pads: tuple[int, int, int, int], dilation: tuple[int, int],
+                  out_hw: tuple[int, int]) -> np.ndarray:
     """conv2d (groups = 1, stride 1) as kH·kW GEMMs on shifted rows of the input, without im2col.
 
-    The padded input is copied channels-last and read as a matrix X of rows r = (n·Hp + i)·Wp + j,
-    one row of C_in numbers per pixel. Output (n, i, j) belongs to row r, and its tap (u, v) reads
-    row r + d_h·u·Wp + d_w·v, so the output rows are Σ_{u,v} X[r + off_uv] @ W_uv with
-    W_uv = w[:, :, u, v]ᵀ (C_in, C_out): each term is one GEMM on a contiguous block of X's rows.
-    Rows with j ≥ W_out or i ≥ H_out straddle a row or image edge; they are computed and dropped.
-    The rows go in blocks whose partial sums stay in the cache.
+    The unpadded input is padded into a channels-last copy and each sample read as a matrix X of
+    rows r = i·Wp + j, one row of C_in numbers per pixel. Output (i, j) belongs to row r, and its
+    tap (u, v) reads row r + d_h·u·Wp + d_w·v, so the output rows are Σ_{u,v} X[r + off_uv] @ W_uv
+    with W_uv = w[:, :, u, v]ᵀ (C_in, C_out): each term is one GEMM on a contiguous block of X's
+    rows. Rows with j ≥ W_out straddle a row end; they are computed and dropped. Each sample's
+    rows go in blocks whose partial sums stay in the cache. Returns the strip of each sample,
+    (N, H_out, Wp, C_out), of which columns j < W_out are the output.
     """
-    n, c, hp, wp = x.shape
-    c_out, _, kh, kw = w.shape
+    n = x.shape[0]
+    c_out, c, kh, kw = w.shape
     out_h, out_w = out_hw
-    rows = np.ascontiguousarray(x.transpose(0, 2, 3, 1)).reshape(n * hp * wp, c)
+    xl = _channels_last(x, pads)
+    hp, wp = xl.shape[1:3]
+    rows = xl.reshape(n, hp * wp, c)
     taps = [(dilation[0] * u * wp + dilation[1] * v, np.ascontiguousarray(w[:, :, u, v].T))
             for u in range(kh) for v in range(kw)]
-    last = (n - 1) * hp * wp + (out_h - 1) * wp + out_w          # one past the last output row we keep
-    block = max(256, (1 << 18) // (c_out * x.itemsize))          # about 256 KiB of partial sums
-    acc = np.empty((n * hp * wp, c_out), dtype=x.dtype)
-    term = np.empty((block, c_out), dtype=x.dtype)
-    for start in range(0, last, block):
-        stop = min(start + block, last)
-        out, t = acc[start:stop], term[:stop - start]
-        for k, (offset, kernel) in enumerate(taps):
-            if k == 0:
-                np.matmul(rows[start + offset:stop + offset], kernel, out=out)
-            else:
-                np.matmul(rows[start + offset:stop + offset], kernel, out=t)
-                out += t
-    y = acc.reshape(n, hp, wp, c_out)[:, :out_h, :out_w]
-    return np.ascontiguousarray(y.transpose(0, 3, 1, 2))
+    length = (out_h - 1) * wp + out_w                            # rows up to the last output kept
+    pieces = -(-length * c_out * x.itemsize // _SHIFTED_BLOCK_BYTES)
+    edges = [length * k // pieces for k in range(pieces + 1)]
+    acc = np.empty((n, out_h * wp, c_out), dtype=x.dtype)
+    term = np.empty((max(b - a for a, b in zip(edges, edges[1:])), c_out), dtype=x.dtype)
+    _touch_blas_buffer()
+    for sample in range(n):
+        for start, stop in zip(edges, edges[1:]):
+            out, t = acc[sample, start:stop], term[:stop - start]
+            for k, (offset, kernel) in enumerate(taps):
+                if k == 0:
+                    np.matmul(rows[sample, start + offset:stop + offset], kernel, out=out)
+                else:
+                    np.matmul(rows[sample, start + offset:stop + offset], kernel, out=t)
+                    out += t
+    return acc.reshape(n, out_h, wp, c_out)
+
+
+def _channels_first(y: np.ndarray, out_w: int, b: np.ndarray | None) -> np.ndarray:
+    """(N, H_out, ≥ W_out, C_out) channels-last results → a new (N, C_out, H_out, W_out) array, plus the bias."""
+    grid = y[:, :, :out_w].transpose(0, 3, 1, 2)
+    out = np.empty(grid.shape, dtype=y.dtype)
+    if b is None:
+        np.copyto(out, grid)
+    else:
+        np.add(grid, b[:, None, None], out=out)
+    return out
 
 
 def conv2d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,
@@ -418,40 +483,49 @@ def conv2d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: 
 
     Method: the padded input is viewed as windows (N, g, C_in/g·kH·kW, H_out·W_out) — the
     im2col matrix, materialised by one copy — and multiplied by the weight reshaped to
-    (g, C_out/g, C_in/g·kH·kW): one ``np.matmul`` per (sample, group). With groups = 1 and at
-    least 16 input channels there is no per-sample product: at stride 1, kH·kW GEMMs on shifted
-    rows of a channels-last copy of the input, summed, with no im2col matrix at all; at larger
-    strides, the im2col matrix built from the channels-last copy and one GEMM over the whole batch. Depthwise layers
-    (C_in/g = C_out/g = 1), whose per-group product is a single row, instead sum the kH·kW
-    shifted planes, each scaled by its weight.
+    (g, C_out/g, C_in/g·kH·kW): one ``np.matmul`` per (sample, group). Two kinds of layer take
+    faster routes to the same product:
+
+    - groups = 1 with at least 16 input channels: the input is padded into a channels-last
+      copy. At stride 1, kH·kW GEMMs on shifted rows of that copy are summed, with no im2col
+      matrix at all; at larger strides, the im2col matrix is built from the copy and multiplied
+      in one GEMM over the whole batch.
+    - depthwise layers (C_in/g = C_out/g = 1), whose per-group product is a single row: at
+      stride 1, each plane's small im2col matrix is built in the cache and all planes are
+      multiplied in one batched ``np.matmul``; at larger strides, the kH·kW shifted planes are
+      summed, each scaled by its weight.
     """
-    plan = _plan(input, weight, bias, stride, padding, dilation, groups)
+    plan = _plan(input, weight, bias, stride, padding, dilation, groups, pad=False)
     x, w, b, g = plan.x, plan.w, plan.b, plan.groups
     n = x.shape[0]
     c_out, c_g, kh, kw = w.shape
     out_h, out_w = plan.out_hw
-    windows = _windows(x, (kh, kw), plan.stride, plan.dilation, plan.out_hw)
-    if c_g == 1 and c_out == g:
-        # Depthwise (one input and one output channel per group): each group's "matmul" is a
-        # (1 x kH·kW) row times a (kH·kW x H_out·W_out) matrix, far too thin for BLAS. Summing
-        # the kH·kW shifted planes, each scaled by its tap, is the same product without im2col.
-        y = _depthwise(x, w, plan.stride, plan.dilation, plan.out_hw)
+    if c_g == 1 and c_out == g and plan.stride == (1, 1):
+        # Depthwise (one input and one output channel per group): each group's product is a
+        # (1 x kH·kW) row times a (kH·kW x H_out·W_out) matrix, far too thin for one GEMM each.
+        y = _depthwise(x, w, plan.pads, plan.dilation, plan.out_hw)
         if b is not None:
             y += b[None, :, None, None]
         return plan.finish(y)
     if g == 1 and c_g >= _CHANNELS_LAST_FROM:
         if plan.stride == (1, 1):
-            y = _gemm_shifted(x, w, plan.dilation, plan.out_hw)
+            y = _gemm_shifted(x, w, plan.pads, plan.dilation, plan.out_hw)
         else:
-            y = _gemm_channels_last(x, w, plan.stride, plan.dilation, plan.out_hw)
-        if b is not None:
-            y += b[None, :, None, None]
-        return plan.finish(y)
-    # (N, C_in, kH, kW, H_out, W_out) -> (N, g, C_g·kH·kW, H_out·W_out): the one copy (im2col).
-    cols = windows.reshape(n, g, c_g * kh * kw, out_h * out_w)
-    kernels = w.reshape(g, c_out // g, c_g * kh * kw)
-    y = np.matmul(kernels, cols)  # (N, g, C_out/g, H_out·W_out)
-    y = y.reshape(n, c_out, out_h, out_w)
+            y = _gemm_channels_last(x, w, plan.pads, plan.stride, plan.dilation, plan.out_hw)
+        return plan.finish(_channels_first(y, out_w, b))
+    x = _zero_pad(x, plan.pads)
+    windows = _windows(x, (kh, kw), plan.stride, plan.dilation, plan.out_hw)
+    if c_g == 1 and c_out == g:
+        # Depthwise at stride > 1: sum the kH·kW strided planes, each scaled by its weight.
+        y = np.zeros((n, c_out, out_h, out_w), dtype=x.dtype)
+        for u in range(kh):
+            for v in range(kw):
+                y += w[None, :, 0, u, v, None, None] * windows[:, :, u, v]
+    else:
+        # (N, C_in, kH, kW, H_out, W_out) -> (N, g, C_g·kH·kW, H_out·W_out): the one copy (im2col).
+        cols = windows.reshape(n, g, c_g * kh * kw, out_h * out_w)
+        kernels = w.reshape(g, c_out // g, c_g * kh * kw)
+        y = np.matmul(kernels, cols).reshape(n, c_out, out_h, out_w)  # (N, g, C_out/g, H_out·W_out)
     if b is not None:
         y += b[None, :, None, None]
     return plan.finish(y)
