@@ -218,8 +218,8 @@ def face_neighbors(level: int) -> np.ndarray:
     clockwise). These are the 13 faces touching f minus the three faces straight across each
     corner, so the kernel uses at most 5 faces around any vertex and still works at the 12
     valence-5 vertices of the icosahedron. Because rows are ordered from the apex, a downward
-    face gets the 180-degree-rotated (SpherePHD: mirrored) layout of an upward one, and one
-    weight vector of length 10 serves both orientations.
+    face gets the layout of an upward one turned by 180 degrees (a rotation, not a mirror image),
+    and one weight vector of length 10 serves both orientations.
     """
     return _neighbors(check_level(level))
 
