@@ -75,6 +75,15 @@ def torch_reference(x, weight, bias, stride, padding, dilation, groups) -> np.nd
     return F.conv2d(xt, wt, bt, stride, padding, dilation, groups).numpy()
 
 
+def assert_conv2d_in_blocks_matches(ref: np.ndarray, block_constant: str, block_bytes: int, config) -> None:
+    """conv2d on ``config`` equals ``ref`` with one fast path's block size (``block_constant``) set to ``block_bytes``."""
+    x, weight, bias, kwargs = config
+    with mock.patch.object(conv_module, block_constant, block_bytes):
+        ours = conv2d(x, weight, bias, **kwargs)
+    assert ours.shape == ref.shape
+    np.testing.assert_allclose(ours, ref, rtol=TOL, atol=TOL)
+
+
 # ------------------------------------------------------------------------------------------
 # Agreement with PyTorch
 # ------------------------------------------------------------------------------------------
@@ -98,11 +107,8 @@ def test_conv2d_matches_torch_with_many_input_channels(config, block_bytes):
     (in one block of rows per sample or in many, the last one shorter), a channels-last im2col at
     larger strides."""
     x, weight, bias, kwargs = config
-    with mock.patch.object(conv_module, "_SHIFTED_BLOCK_BYTES", block_bytes):
-        ours = conv2d(x, weight, bias, **kwargs)
     ref = torch_reference(x, weight, bias, **kwargs)
-    assert ours.shape == ref.shape
-    np.testing.assert_allclose(ours, ref, rtol=TOL, atol=TOL)
+    assert_conv2d_in_blocks_matches(ref, "_SHIFTED_BLOCK_BYTES", block_bytes, config)
     ours32 = conv2d(x.astype(np.float32), weight.astype(np.float32),
                     None if bias is None else bias.astype(np.float32), **kwargs)
     assert ours32.dtype == np.float32
@@ -426,12 +432,8 @@ def test_same_padding_bad_input(kwargs, name, error):
 def test_depthwise_matches_torch_in_any_number_of_blocks(config, block_bytes):
     """Depthwise layers (one input and one output channel per group) at stride 1 go through
     blocks of planes: one plane per block, several with a shorter last block, or all at once."""
-    x, weight, bias, kwargs = config
-    with mock.patch.object(conv_module, "_DEPTHWISE_BLOCK_BYTES", block_bytes):
-        ours = conv2d(x, weight, bias, **kwargs)
-    ref = torch_reference(x, weight, bias, **kwargs)
-    assert ours.shape == ref.shape
-    np.testing.assert_allclose(ours, ref, rtol=TOL, atol=TOL)
+    assert_conv2d_in_blocks_matches(torch_reference(*config[:3], **config[3]), "_DEPTHWISE_BLOCK_BYTES", block_bytes,
+                                    config)
 
 
 @pytest.mark.parametrize("stride, padding, dilation", [(1, 1, 1), (2, "same", 1), ((1, 2), 2, (2, 1))])
