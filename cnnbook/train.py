@@ -88,25 +88,33 @@ def fit(
     weight_decay: float = 0.0,
     seed: int = 0,
     desc: str = "training",
+    callback: Callable[[int, torch.nn.Module], None] | None = None,
 ) -> list[float]:
     """Train ``model`` with Adam for ``steps`` mini-batch steps; return the loss after each step.
 
     ``tensors`` are equally long tensors (inputs, targets, masks, ...). Each step draws a
     random mini-batch of rows (from a generator seeded with ``seed``) and minimises
-    ``loss_fn(model, *batch)``. A progress bar shows the steps.
+    ``loss_fn(model, *batch)``. A progress bar shows the steps. ``callback(step, model)``, if
+    given, runs after every step (``step`` = 1, ..., ``steps``) with the model in training mode;
+    a callback that evaluates the model should switch it to eval mode and back, and must not
+    draw from the global random generator if the run is to stay the same as without it.
     """
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be callable or None, got {type(callback).__name__}")
     n = _training_rows(tensors, steps)
     generator = torch.Generator().manual_seed(seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
     model.train()
     history: list[float] = []
-    for _ in progress(range(steps), desc=desc):
+    for step in progress(range(1, steps + 1), desc=desc):
         rows = torch.randint(0, n, (min(batch_size, n),), generator=generator)
         loss = loss_fn(model, *(t[rows] for t in tensors))
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
         history.append(float(loss.detach()))
+        if callback is not None:
+            callback(step, model)
     model.eval()
     return history
 

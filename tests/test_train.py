@@ -115,6 +115,31 @@ def test_fit_is_deterministic_and_reduces_the_loss(capsys):
     assert len(lines) == 2 and all(line.startswith("training: 100%|") and "| 60/60 [" in line for line in lines)
 
 
+def test_fit_calls_the_callback_after_every_step_without_changing_the_run():
+    def run(callback=None):
+        seed_everything(0)
+        model = nn.Linear(2, 1)
+        x = torch.randn(32, 2)
+        history = fit(model, (x, x.sum(1, keepdim=True)), lambda m, a, b: ((m(a) - b) ** 2).mean(), steps=7,
+                      batch_size=8, lr=0.05, callback=callback)
+        return history, model.weight.detach().clone()
+
+    calls = []
+
+    def record(step, model):
+        assert model.training
+        model.eval()
+        calls.append((step, float(model.weight.detach().sum())))
+        model.train()
+
+    (plain, w_plain), (watched, w_watched) = run(), run(record)
+    assert [step for step, _ in calls] == list(range(1, 8))
+    assert plain == watched and torch.equal(w_plain, w_watched)
+    assert calls[-1][1] == pytest.approx(float(w_plain.sum()))
+    with pytest.raises(TypeError, match="callback"):
+        fit(nn.Linear(1, 1), (torch.zeros(3, 1),), lambda m, a: m(a).sum(), steps=1, callback=3)
+
+
 def test_fit_rejects_tensors_of_different_lengths():
     with pytest.raises(ValueError, match="same length"):
         fit(nn.Linear(1, 1), (torch.zeros(3, 1), torch.zeros(4, 1)), lambda m, a, b: m(a).sum(), steps=1)
