@@ -11,7 +11,8 @@ same plus a sin-latitude channel), SpherePHD (icosahedral faces) and MeshConv (i
 all of about the same size. The seeds of each arm train at once (cnnbook.train.fit_seeds): Adam at
 learning rate LR for the arm's steps, then a quarter as many steps at LR / 10 (fresh Adam state),
 so that the training loss flattens. experiments/spherical_rotated.py trains the same arms on
-rotated digits (R/R).
+rotated digits (R/R); experiments/spherical_meshconv_long.py trains the MeshConv arm 2.4 times as long,
+since its loss is still falling at the end of this run.
 
 Usage:  python experiments/spherical_latitude.py [--smoke] [--jobs N] [--out FILE]
         make experiments
