@@ -37,6 +37,10 @@ WATCHED = ["N", "lat 0"]          # test sets whose accuracy is recorded during 
 _DATA: dict = {}
 
 
+def _loss(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    return F.cross_entropy(model(x), y)
+
+
 def _accuracy(model: torch.nn.Module, digits: Any) -> float:
     with torch.no_grad():
         return accuracy(model(digits.vertices), digits.labels)
@@ -62,10 +66,9 @@ def run_seed(job: tuple[int, int, int]) -> dict:
 
     torch.manual_seed(seed)
     model = sphere_digit_net("meshconv")
-    loss = lambda m, x, y: F.cross_entropy(m(x), y)  # noqa: E731
-    history = fit(model, tensors, loss, steps=steps, batch_size=latitude.BATCH_SIZE, lr=latitude.LR, seed=seed,
+    history = fit(model, tensors, _loss, steps=steps, batch_size=latitude.BATCH_SIZE, lr=latitude.LR, seed=seed,
                   desc=f"MeshConv seed {seed}", callback=check)
-    history += fit(model, tensors, loss, steps=max(1, steps // 4), batch_size=latitude.BATCH_SIZE,
+    history += fit(model, tensors, _loss, steps=max(1, steps // 4), batch_size=latitude.BATCH_SIZE,
                    lr=latitude.LR / latitude.LR_DROP, seed=seed, desc=f"MeshConv seed {seed}, lr / {latitude.LR_DROP}",
                    callback=lambda step, m: check(step, m, offset=steps))
     return {"seed": seed, "history": history, "checks": checks,
