@@ -31,7 +31,8 @@ from cnnbook.train import accuracy, fit
 from experiments import spherical_latitude as latitude
 from experiments._results import ROOT, cpu_seconds, experiment_parser, loss_summary, write_results
 
-STEPS, CHECK_EVERY = 9600, 600
+STEPS = latitude.ARMS["MeshConv"][2] * 12 // 5   # steps at LR: 2.4 times the latitude experiment's
+CHECK_EVERY = 600
 WATCHED = ["N", "lat 0"]          # test sets whose accuracy is recorded during training
 
 _DATA: dict = {}
