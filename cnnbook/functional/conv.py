@@ -373,7 +373,7 @@ def _channels_last(x: np.ndarray, pads: tuple[int, int, int, int]) -> np.ndarray
 
 @functools.lru_cache(maxsize=None)
 def _touch_blas_buffer() -> None:
-    """Run one matrix product with a wide right-hand side, once per process, before the GEMM paths.
+    """Run one matrix product with a wide right-hand side, once per process, before the shifted-GEMM path.
 
     Measured here with NumPy's OpenBLAS: a product like (1024, 64) @ (64, 64), run over and over,
     is about 1.6x slower when it is the widest product the process has run than after one product
